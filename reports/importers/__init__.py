@@ -1,0 +1,73 @@
+"""One importer module per document format; this package picks and runs the right one.
+
+Each module exposes ``FORMAT`` (its name), ``LABEL``, ``sniff(data, filename) -> bool`` (does
+the content look like this format?) and ``parse(data, *, filename, source_url) -> ParsedDocument``.
+Importers know nothing of the database.
+"""
+
+from __future__ import annotations
+
+from importlib import import_module
+from types import ModuleType
+
+from reports.importers.base import DocumentError, ParsedDocument, looks_like_html, validate
+
+# Order matters for detection: the most specific formats first.
+FORMAT_MODULES = (
+    "canonical_csv",
+    "google_csv",
+    "meta_csv",
+    "apple_csv",
+    "microsoft_xlsx",
+    "ring_pdf",
+    "amazon_pdf",
+)
+
+#: Largest document any importer accepts, in bytes (the biggest real one is under 1 MB).
+MAX_DOCUMENT_BYTES = 20 * 1024 * 1024
+
+
+def importer(fmt: str) -> ModuleType:
+    if fmt not in FORMAT_MODULES:
+        raise DocumentError(f"unknown format {fmt!r}; expected one of {', '.join(FORMAT_MODULES)}")
+    return import_module(f"reports.importers.{fmt}")
+
+
+def format_choices() -> list[tuple[str, str]]:
+    return [(fmt, importer(fmt).LABEL) for fmt in FORMAT_MODULES]
+
+
+def detect(data: bytes, *, filename: str = "") -> str:
+    """The format whose sniffer recognises the content; DocumentError when none does."""
+    check_payload(data, filename=filename)
+    for fmt in FORMAT_MODULES:
+        if importer(fmt).sniff(data, filename):
+            return fmt
+    raise DocumentError(
+        "the content matches no known format (Amazon or Ring PDF, Google, Meta, Apple or canonical CSV, "
+        "Microsoft XLSX)",
+        filename=filename,
+    )
+
+
+def check_payload(data: bytes, *, filename: str = "") -> None:
+    if not data:
+        raise DocumentError("the document is empty", filename=filename)
+    if len(data) > MAX_DOCUMENT_BYTES:
+        raise DocumentError(
+            f"the document is {len(data):,} bytes, over the {MAX_DOCUMENT_BYTES:,}-byte limit", filename=filename
+        )
+    if looks_like_html(data):
+        raise DocumentError("expected a report, got an HTML page (an error page or a login wall?)", filename=filename)
+
+
+def parse(data: bytes, *, filename: str = "", fmt: str | None = None, source_url: str = "") -> ParsedDocument:
+    """Detect (unless given) the format, parse and validate. Raises DocumentError."""
+    check_payload(data, filename=filename)
+    fmt = fmt or detect(data, filename=filename)
+    module = importer(fmt)
+    document: ParsedDocument = module.parse(data, filename=filename, source_url=source_url)
+    return validate(document, filename=filename)
+
+
+__all__ = ["DocumentError", "ParsedDocument", "detect", "parse", "importer", "format_choices", "FORMAT_MODULES"]

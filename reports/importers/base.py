@@ -1,0 +1,243 @@
+"""What every importer returns: plain records, validated, with no database.
+
+An importer turns a document's bytes into a :class:`ParsedDocument`. It raises
+:class:`DocumentError` naming the file, the place and what was expected when
+the document is not what it claims to be. ``reports.services`` does the rest.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
+
+from reports.vocabulary import (
+    PERCENT_MEASURES,
+    REQUEST_TYPE_PARTS,
+    RESPONSE_PART_MEASURES,
+    Measure,
+    RequestType,
+    Scope,
+    SPECIAL_JURISDICTIONS,
+)
+
+MEASURES = frozenset(Measure.values)
+REQUEST_TYPES = frozenset(RequestType.values)
+SCOPES = frozenset(Scope.values)
+_JURISDICTION = re.compile(r"^[A-Z]{2}$")
+
+
+class DocumentError(ValueError):
+    """A document that cannot be imported: says which file, where, and what was expected."""
+
+    def __init__(self, message: str, *, filename: str = "", location: str = "") -> None:
+        self.message = message
+        self.filename = filename
+        self.location = location
+        super().__init__(self.describe())
+
+    def describe(self) -> str:
+        where = ", ".join(part for part in (self.filename, self.location) if part)
+        return f"{where}: {self.message}" if where else self.message
+
+
+@dataclass(frozen=True)
+class FigureRecord:
+    """One number of one period. ``value`` for an exact figure, a band in ``value_min``/``value_max``,
+    all three ``None`` for a figure the document names but does not give (not reported)."""
+
+    jurisdiction: str
+    request_type: str
+    measure: str
+    value: Decimal | None = None
+    value_min: Decimal | None = None
+    value_max: Decimal | None = None
+    note: str = ""
+    location: str = ""
+
+    @property
+    def key(self) -> tuple[str, str, str]:
+        return (self.jurisdiction, self.request_type, self.measure)
+
+    @property
+    def is_band(self) -> bool:
+        return self.value_min is not None or self.value_max is not None
+
+    @property
+    def is_reported(self) -> bool:
+        return self.value is not None or self.is_band
+
+
+@dataclass
+class PeriodRecord:
+    """A reporting period of one company and scope, with its figures."""
+
+    company: str
+    scope: str
+    start: dt.date
+    end: dt.date
+    figures: list[FigureRecord] = field(default_factory=list)
+    published_on: dt.date | None = None
+    source_url: str = ""
+    notes: str = ""
+
+    @property
+    def key(self) -> tuple[str, str, dt.date, dt.date]:
+        return (self.company, self.scope, self.start, self.end)
+
+
+@dataclass
+class ParsedDocument:
+    """Everything one document says, plus the disagreements it contains (recorded, never fixed)."""
+
+    format: str
+    periods: list[PeriodRecord]
+    warnings: list[str] = field(default_factory=list)
+    title: str = ""
+    publisher: str = ""
+    published_on: dt.date | None = None
+
+    @property
+    def figure_count(self) -> int:
+        return sum(len(p.figures) for p in self.periods)
+
+
+def parse_number(text: str, *, filename: str = "", location: str = "") -> Decimal | None:
+    """Parse "1,234", "54%", "12.5" or "" (None). Anything else is a DocumentError."""
+    cleaned = text.strip().replace(",", "").replace("\u00a0", "").replace(" ", "").rstrip("%")
+    if cleaned in {"", "-", "\u2013", "N/A", "n/a", "NA"}:
+        return None
+    try:
+        number = Decimal(cleaned)
+    except InvalidOperation:
+        raise DocumentError(
+            f"expected a number, found {text.strip()!r}", filename=filename, location=location
+        ) from None
+    if not number.is_finite():
+        raise DocumentError(f"expected a number, found {text.strip()!r}", filename=filename, location=location)
+    return number
+
+
+def parse_band(text: str, *, filename: str = "", location: str = "") -> tuple[Decimal, Decimal]:
+    """Parse a band such as "0-249", "0 - 499" or "1–499" into (min, max)."""
+    match = re.fullmatch(r"\s*([\d,]+)\s*[-\u2013\u2014]\s*([\d,]+)\s*", text)
+    if not match:
+        raise DocumentError(f"expected a band such as 0-249, found {text.strip()!r}", filename=filename, location=location)
+    low = Decimal(match.group(1).replace(",", ""))
+    high = Decimal(match.group(2).replace(",", ""))
+    return low, high
+
+
+def validate(document: ParsedDocument, *, filename: str = "") -> ParsedDocument:
+    """Check every invariant of the data model on plain records; raise DocumentError on the first
+    broken one, and append a warning for each part/total disagreement the document contains."""
+    seen_periods: set[tuple[str, str, dt.date, dt.date]] = set()
+    for period in document.periods:
+        where = f"period {period.start:%Y-%m-%d}..{period.end:%Y-%m-%d} ({period.company}, {period.scope})"
+        if period.end < period.start:
+            raise DocumentError(
+                f"the period ends ({period.end}) before it starts ({period.start})", filename=filename, location=where
+            )
+        if period.scope not in SCOPES:
+            raise DocumentError(f"unknown scope {period.scope!r}", filename=filename, location=where)
+        if period.key in seen_periods:
+            raise DocumentError("the same period appears twice", filename=filename, location=where)
+        seen_periods.add(period.key)
+        _validate_figures(period, filename=filename, where=where)
+        document.warnings.extend(_disagreements(period, where))
+    return document
+
+
+def _validate_figures(period: PeriodRecord, *, filename: str, where: str) -> None:
+    seen: set[tuple[str, str, str]] = set()
+    for figure in period.figures:
+        location = figure.location or where
+        if figure.measure not in MEASURES:
+            raise DocumentError(f"unknown measure {figure.measure!r}", filename=filename, location=location)
+        if figure.request_type not in REQUEST_TYPES:
+            raise DocumentError(f"unknown request type {figure.request_type!r}", filename=filename, location=location)
+        if not (_JURISDICTION.match(figure.jurisdiction) or figure.jurisdiction in SPECIAL_JURISDICTIONS):
+            raise DocumentError(
+                f"jurisdiction must be an ISO 3166-1 alpha-2 code, NON-US or WW, found {figure.jurisdiction!r}",
+                filename=filename,
+                location=location,
+            )
+        if figure.key in seen:
+            raise DocumentError(f"figure {'/'.join(figure.key)} appears twice", filename=filename, location=location)
+        seen.add(figure.key)
+        if figure.value is not None and figure.is_band:
+            raise DocumentError("a figure is either exact or a band, not both", filename=filename, location=location)
+        if figure.is_band and (figure.value_min is None or figure.value_max is None):
+            raise DocumentError("a band needs both a minimum and a maximum", filename=filename, location=location)
+        for number in (figure.value, figure.value_min, figure.value_max):
+            if number is not None and number < 0:
+                raise DocumentError(f"figures cannot be negative, found {number}", filename=filename, location=location)
+            if number is not None and figure.measure in PERCENT_MEASURES and number > 100:
+                raise DocumentError(f"a percentage cannot exceed 100, found {number}", filename=filename, location=location)
+        if figure.value_min is not None and figure.value_max is not None and figure.value_min > figure.value_max:
+            raise DocumentError(
+                f"band minimum {figure.value_min} is above its maximum {figure.value_max}",
+                filename=filename,
+                location=location,
+            )
+    exact = {f.key: f.value for f in period.figures if f.value is not None}
+    for (jurisdiction, request_type, measure), value in exact.items():
+        if measure not in RESPONSE_PART_MEASURES:
+            continue
+        total = exact.get((jurisdiction, request_type, "requests"))
+        if total is not None and value is not None and value > total:
+            raise DocumentError(
+                f"{measure} ({value}) is above the {request_type} requests total ({total}) for {jurisdiction}",
+                filename=filename,
+                location=where,
+            )
+
+
+def _disagreements(period: PeriodRecord, where: str) -> Iterable[str]:
+    """Parts that do not add up to their total: recorded as warnings, never corrected."""
+    exact = {f.key: f.value for f in period.figures if f.value is not None}
+    jurisdictions = {f.jurisdiction for f in period.figures}
+    for jurisdiction in sorted(jurisdictions):
+        for request_type in sorted({f.request_type for f in period.figures if f.jurisdiction == jurisdiction}):
+            total = exact.get((jurisdiction, request_type, "requests"))
+            parts = [exact.get((jurisdiction, request_type, m)) for m in ("full-response", "partial-response", "no-response")]
+            if total is not None and all(p is not None for p in parts):
+                added = sum(p for p in parts if p is not None)
+                if added != total:
+                    yield (
+                        f"{where}: {jurisdiction} {request_type}: full + partial + no response = {added}, "
+                        f"but the document gives {total} requests"
+                    )
+        total_all = exact.get((jurisdiction, "all", "requests"))
+        type_parts = [exact.get((jurisdiction, t, "requests")) for t in REQUEST_TYPE_PARTS]
+        known = [p for p in type_parts if p is not None]
+        if total_all is not None and known and sum(known) > total_all:
+            yield (
+                f"{where}: {jurisdiction}: requests by type add up to {sum(known)}, "
+                f"above the {total_all} requests the document gives in all"
+            )
+
+
+def decode_text(data: bytes, *, filename: str = "") -> str:
+    """Decode a text document: UTF-8 (with or without BOM), UTF-16 with BOM, else Windows-1252."""
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return data.decode("utf-16")
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        return data.decode("cp1252", errors="strict") if _is_cp1252(data) else data.decode("latin-1")
+
+
+def _is_cp1252(data: bytes) -> bool:
+    try:
+        data.decode("cp1252")
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
+def looks_like_html(data: bytes) -> bool:
+    head = data[:512].lstrip().lower()
+    return head.startswith((b"<!doctype html", b"<html", b"<?xml")) or b"<html" in head

@@ -1,0 +1,126 @@
+"""The controlled vocabulary of the open-data contract (DESIGN.md).
+
+Importers, models, the data dictionary page and the API all read these lists,
+so a new request type or measure is added here once and documented here once.
+"""
+
+from __future__ import annotations
+
+from django.db import models
+
+
+class Scope(models.TextChoices):
+    TOTAL = "total", "Total"
+    AWS = "aws", "AWS only"
+    EXCLUDING_AWS = "excluding-aws", "Excluding AWS"
+
+
+class RequestType(models.TextChoices):
+    ALL = "all", "All requests"
+    SUBPOENA = "subpoena", "Subpoenas"
+    SEARCH_WARRANT = "search-warrant", "Search warrants"
+    OTHER_COURT_ORDER = "other-court-order", "Other court orders"
+    COURT_ORDER_2703D = "2703d-order", "2703(d) orders"
+    PEN_REGISTER = "pen-register", "Pen register / trap and trace orders"
+    WIRETAP = "wiretap", "Wiretap (Title III) orders"
+    EMERGENCY = "emergency", "Emergency requests"
+    PRESERVATION = "preservation", "Preservation requests"
+    LEGAL_PROCESS = "legal-process", "Legal process requests"
+    OTHER_LEGAL = "other-legal", "Other legal requests"
+    NATIONAL_SECURITY = "national-security", "National-security demands"
+    NSL = "nsl", "National Security Letters"
+    FISA = "fisa", "FISA orders"
+    FISA_CONTENT = "fisa-content", "FISA orders for content"
+    FISA_NON_CONTENT = "fisa-non-content", "FISA orders for non-content"
+    MLAT = "mlat", "Diplomatic / MLAT requests"
+    DEVICE = "device", "Device requests"
+    ACCOUNT = "account", "Account requests"
+    FINANCIAL_IDENTIFIER = "financial-identifier", "Financial identifier requests"
+    CONTENT = "content", "Requests for content"
+    NON_CONTENT = "non-content", "Requests for non-content data"
+    NON_US = "non-us", "Requests from non-U.S. governments"
+
+
+#: Help text shown in the data dictionary: how companies define each kind and
+#: where figures cannot be compared across companies.
+REQUEST_TYPE_DEFINITIONS: dict[str, str] = {
+    "all": "Every request of every kind the company counted for the period and jurisdiction. "
+    "Companies differ on whether preservation and emergency requests are included.",
+    "subpoena": "Demands issued by a prosecutor or agency without a judge; in the U.S. usually limited "
+    "to subscriber and billing records.",
+    "search-warrant": "Orders signed by a judge on probable cause; the legal process that can compel "
+    "the content of communications.",
+    "other-court-order": "Court orders other than search warrants, wiretap and pen-register orders "
+    "(for Amazon, all court orders that are not warrants).",
+    "2703d-order": "U.S. orders under 18 U.S.C. 2703(d) for non-content records (Meta reports these apart).",
+    "pen-register": "Orders to record, in real time, non-content routing data (who, when, not what).",
+    "wiretap": "Title III orders to intercept content in real time.",
+    "emergency": "Requests made without legal process, where the agency says a person faces imminent "
+    "danger of death or serious injury; the company decides in good faith whether to disclose.",
+    "preservation": "Requests to freeze an account's data while legal process is sought; no data is "
+    "handed over on a preservation request alone.",
+    "legal-process": "Requests backed by legal process, as opposed to emergency requests (Meta).",
+    "other-legal": "Legal requests the company does not put in a named category.",
+    "national-security": "National Security Letters and FISA orders reported together; U.S. law only "
+    "allows them to be published as bands such as 0-249.",
+    "nsl": "National Security Letters issued by the FBI; published as bands.",
+    "fisa": "Orders of the Foreign Intelligence Surveillance Court; published as bands.",
+    "fisa-content": "FISA orders that require the disclosure of content; published as bands.",
+    "fisa-non-content": "FISA orders for non-content data; published as bands.",
+    "mlat": "Requests from one government passed through another under a mutual legal assistance "
+    "treaty or other diplomatic procedure.",
+    "device": "Requests about a device, for example a lost or stolen phone (Apple).",
+    "account": "Requests about an account and what it holds (Apple).",
+    "financial-identifier": "Requests about a credit card or gift card, often in fraud cases (Apple).",
+    "content": "Requests that led to, or sought, the content of communications or recordings.",
+    "non-content": "Requests for data other than content: subscriber records, logs, metadata.",
+    "non-us": "Requests from governments outside the United States, reported together.",
+}
+
+
+class Measure(models.TextChoices):
+    REQUESTS = "requests", "Requests"
+    ACCOUNTS = "accounts", "Accounts specified"
+    FULL_RESPONSE = "full-response", "Full response"
+    PARTIAL_RESPONSE = "partial-response", "Partial response"
+    NO_RESPONSE = "no-response", "No response"
+    SOME_DATA_PCT = "some-data-pct", "Share with some data produced (%)"
+    SOME_DATA = "some-data", "Requests with some data produced"
+    CONTENT_DISCLOSED = "content-disclosed", "Requests where content was disclosed"
+    NON_CONTENT_DISCLOSED = "non-content-disclosed", "Requests where only non-content was disclosed"
+    CONTENT_DISCLOSED_PCT = "content-disclosed-pct", "Share where content was disclosed (%)"
+    USERS_NOTIFIED = "users-notified", "Users notified"
+    REJECTED = "rejected", "Requests rejected"
+
+
+MEASURE_DEFINITIONS: dict[str, str] = {
+    "requests": "Number of requests (demands) received.",
+    "accounts": "Number of users or accounts the requests named.",
+    "full-response": "Requests answered with all the data asked for.",
+    "partial-response": "Requests answered with part of the data asked for.",
+    "no-response": "Requests the company answered with no data.",
+    "some-data-pct": "Percentage of requests where some data was produced (a percentage, 0-100).",
+    "some-data": "Requests where some data was produced (a count).",
+    "content-disclosed": "Requests where the content of communications or recordings was handed over.",
+    "non-content-disclosed": "Requests where only non-content data was handed over.",
+    "content-disclosed-pct": "Percentage of requests where content was handed over.",
+    "users-notified": "Requests (or users) where the affected user was notified.",
+    "rejected": "Requests the company rejected or challenged.",
+}
+
+#: Measures that are percentages (0-100), not counts. Everything else is a count.
+PERCENT_MEASURES = frozenset({"some-data-pct", "content-disclosed-pct"})
+
+#: Response measures that count requests and so can never exceed the
+#: ``requests`` figure of the same period, jurisdiction and request type.
+RESPONSE_PART_MEASURES = frozenset({"full-response", "partial-response", "no-response", "some-data"})
+
+#: Request types that are part of ``all`` for the ``requests`` measure, for the
+#: companies that report ``all``. Preservation and national-security demands
+#: are not in this set: companies count them outside their totals.
+REQUEST_TYPE_PARTS = frozenset(
+    {"subpoena", "search-warrant", "other-court-order", "pen-register", "wiretap", "emergency"}
+)
+
+#: Jurisdiction codes that are not ISO 3166-1 alpha-2 countries.
+SPECIAL_JURISDICTIONS = {"NON-US": "All non-U.S. governments", "WW": "Worldwide"}
