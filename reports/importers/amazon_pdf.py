@@ -1,0 +1,418 @@
+"""Amazon's "Information Request Report" (PDF, three pages, published twice a year).
+
+Two layouts exist. Up to H2 2019 the figures are text: each block opens "For the period January 1, 2019,
+through June 30, 2019 (total):" and gives subpoenas, search warrants, other court orders and non-U.S.
+requests, each with full / partial / no response, and national-security requests as a band. From H1 2018 a
+second block "(AWS requests)" / "(AWS only)" covers AWS alone; the first block (and the only block before
+2018) is scope ``total``, AWS included.
+
+From H2 2020 the figures by country and by content are raster images for "Amazon, Excluding AWS" and "AWS".
+Nothing is read from the images (no OCR, no invented number): each scope gets not-reported figures for what
+its charts show, for staff to enter. The text still gives the national-security band, stated "for all
+national security requests made to Amazon (including AWS)", and an FAQ answer on enterprise content stored
+outside the U.S.; both go to a third period of scope ``total``.
+
+Mapping choices:
+
+- U.S. legal process: jurisdiction ``US``, request types ``subpoena``, ``search-warrant``,
+  ``other-court-order``; national security: ``US`` / ``national-security`` / ``requests`` as a band.
+- Non-U.S. requests: jurisdiction ``NON-US`` with request type ``all`` (every kind of process from every
+  non-U.S. government); ``all`` reads better in the long-form CSV than repeating "non-us" in two columns.
+- Removal requests (2015 to H1 2018, one in all): demands to remove content, not to disclose data, so they
+  stay out of the figures and are written into the period's notes.
+- Image charts: ``WW`` / ``all`` / ``requests`` (the chart's total) and ``US`` / ``all`` / ``requests`` (its
+  U.S. slice), and ``WW`` / ``all`` / ``content-disclosed``, ``non-content-disclosed``, ``content-disclosed-pct``.
+- The FAQ "How many requests resulted in the disclosure to the U.S. government of enterprise content data
+  located outside the United States? None." -> ``US`` / ``extraterritorial-enterprise`` / ``content-disclosed``
+  = 0, the figure Microsoft reports under the same name.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import re
+import unicodedata
+from collections.abc import Iterator
+from decimal import Decimal
+
+from pypdf import PdfReader
+
+from reports.importers.base import DocumentError, FigureRecord, ParsedDocument, PeriodRecord, parse_band, parse_number
+
+FORMAT = "amazon_pdf"
+LABEL = "Amazon Information Request Report (PDF)"
+COMPANY = "amazon"
+PUBLISHER = "Amazon"
+TITLE = "Amazon Information Request Report"
+DEFAULT_SOURCE_URL = "https://www.amazon.com/gp/help/customer/display.html?nodeId=GYSDRGWQ2C2CRYEF"
+IMAGE_NOTE = "Drawn as an image in the report; awaiting staff entry"
+
+_MONTH_NAMES = "January February March April May June July August September October November December"
+#: Pages are joined with a form feed on a line of its own, as pdftotext does, so positions map to pages.
+PAGE_BREAK = "\n\f\n"
+
+#: English month names whatever the process locale (strptime's %B follows the locale).
+MONTHS = {name: number for number, name in enumerate(_MONTH_NAMES.split(), start=1)}
+_DATE = r"[A-Z][a-z]+\s+\d{1,2},\s*\d{4}"
+_BLOCK_HEADER = re.compile(
+    rf"For\s+the\s+period\s+(?P<start>{_DATE}),?\s+through\s+(?P<end>{_DATE})\s*(?:\((?P<scope>[^)]*)\))?\s*:"
+)
+PROCESSED_PERIOD = re.compile(
+    r"processed\s+from\s+(?P<start>[A-Z][a-z]+\s+\d{1,2})(?:,\s*(?P<start_year>\d{4}))?\s+to\s+"
+    r"(?P<end>[A-Z][a-z]+\s+\d{1,2}),?\s+(?P<year>\d{4})"
+)
+_PUBLISHED = re.compile(rf"Published\s+(?P<date>{_DATE})")
+_CATEGORY = re.compile(
+    r"(?P<label>Subpoenas|Search warrants|Other court orders|National security requests|Non-U\.S\. requests"
+    r"|Removal requests)(?:\s+received)?\s*:\s*(?P<value>.*)",
+    re.IGNORECASE,
+)
+_RESPONSE = re.compile(r"(?P<label>Full|Partial|No)\s+response\s*:\s*(?P<value>.*)", re.IGNORECASE)
+#: A "Label: 123" line the parser does not know: reported as a warning rather than dropped in silence.
+_UNKNOWN_FIGURE = re.compile(r"[A-Z][\w .,'()/-]{2,60}:\s*[\d,]+")
+_BAND = re.compile(
+    r"reporting\s+range\s+is\s+(?P<band>\d[\d,]*\s*[-\u2013]\s*\d[\d,]*)\s+for\s+all\s+national\s+security\s+"
+    r"requests\s+made\s+to\s+Amazon"
+)
+_FAQ_ABROAD = re.compile(
+    r"How\s+many\s+requests\s+resulted\s+in\s+the\s+disclosure\s+to\s+the\s+U\.S\.\s+government\s+of\s+"
+    r"(?P<what>enterprise[a-z\s]*?)\s+content\s+data\s+located\s+outside\s+the\s+United\s+States\?\s*"
+    r"(?P<answer>None|\d[\d,]*)"
+)
+_CAPTION = re.compile(r"^[ \t]*(?P<caption>Amazon, Excluding AWS|AWS)[ \t]*$", re.MULTILINE)
+_CHART_SENTENCES = {
+    "country": re.compile(r"broken\s+down\s+by\s+the\s+country\s+of\s+origin"),
+    "content": re.compile(r"resulted\s+in\s+the\s+disclosure\s+of\s+content\s+information"),
+}
+#: What each kind of image chart shows, as (jurisdiction, request type, measure).
+_CHART_FIGURES = {
+    "country": (("WW", "all", "requests"), ("US", "all", "requests")),
+    "content": (
+        ("WW", "all", "content-disclosed"),
+        ("WW", "all", "non-content-disclosed"),
+        ("WW", "all", "content-disclosed-pct"),
+    ),
+}
+#: Category line label -> (jurisdiction, request type); national security and removal are handled apart.
+_CATEGORIES = {
+    "subpoenas": ("US", "subpoena"),
+    "search warrants": ("US", "search-warrant"),
+    "other court orders": ("US", "other-court-order"),
+    "non-u.s. requests": ("NON-US", "all"),
+}
+_REQUIRED = ("Subpoenas", "Search warrants", "Other court orders", "National security requests", "Non-U.S. requests")
+
+
+def sniff(data: bytes, filename: str) -> bool:
+    """True for a PDF whose first page carries the title of Amazon's report (and not Ring's)."""
+    if not data.startswith(b"%PDF"):
+        return False
+    try:
+        text = normalize(extract_text(data, filename=filename, max_pages=1))
+    except DocumentError:
+        return False
+    return TITLE in text and "Ring Information Request Report" not in text
+
+
+def parse(data: bytes, *, filename: str = "", source_url: str = "") -> ParsedDocument:
+    """Read the PDF's text and parse it; DocumentError for anything that is not such a report."""
+    return parse_text(extract_text(data, filename=filename), filename=filename, source_url=source_url)
+
+
+def extract_text(data: bytes, *, filename: str = "", max_pages: int | None = None) -> str:
+    """The text of each page, joined by PAGE_BREAK. Any PDF that cannot be read raises DocumentError."""
+    if not data:
+        raise DocumentError("expected a PDF, found an empty file", filename=filename)
+    if not data.startswith(b"%PDF"):
+        raise DocumentError(f"expected a PDF (starting with %PDF), found {data[:16]!r}", filename=filename)
+    # pypdf quietly rebuilds a file cut short and may return part of it; the missing end marker says why.
+    # Sniffing reads the first page only, so that a cut-short report is still recognised and then rejected.
+    if max_pages is None and b"%%EOF" not in data[-2048:]:
+        raise DocumentError("the PDF is truncated: it does not end with the %%EOF marker", filename=filename)
+    texts: list[str] = []
+    location = ""
+    try:
+        reader = PdfReader(io.BytesIO(data))
+        if reader.is_encrypted:
+            reader.decrypt("")  # reports are at most "protected" with an empty user password
+        for number, page in enumerate(reader.pages, start=1):
+            if max_pages is not None and number > max_pages:
+                break
+            location = f"page {number}"
+            texts.append(page.extract_text() or "")
+    except Exception as error:  # pypdf raises many types on damaged input; callers must see one clear error
+        raise DocumentError(
+            f"the PDF cannot be read ({type(error).__name__}: {error})", filename=filename, location=location
+        ) from None
+    return PAGE_BREAK.join(texts)
+
+
+def normalize(text: str) -> str:
+    """NFKC folds ligatures ("ﬁ") and non-breaking spaces that pypdf returns as they are drawn."""
+    return unicodedata.normalize("NFKC", text).replace("\r\n", "\n")
+
+
+def parse_text(text: str, *, filename: str = "", source_url: str = "") -> ParsedDocument:
+    """Parse the extracted text of one report (either layout) into periods and figures."""
+    text = normalize(text)
+    source_url = source_url or DEFAULT_SOURCE_URL
+    published = _published_on(text, filename)
+    warnings: list[str] = []
+    if _BLOCK_HEADER.search(text):
+        periods = list(_text_layout_periods(text, filename, warnings))
+    elif PROCESSED_PERIOD.search(text):
+        periods = _image_layout_periods(text, filename, warnings)
+    else:
+        raise DocumentError(
+            "expected the period sentence of an Amazon report ('For the period January 1, 2019, through "
+            "June 30, 2019' or 'processed from July 1 to December 31, 2020')",
+            filename=filename,
+            location=f"pages 1-{text.count(chr(12)) + 1}",
+        )
+    for period in periods:
+        period.published_on = published
+        period.source_url = source_url
+    first = periods[0]
+    return ParsedDocument(
+        format=FORMAT,
+        periods=periods,
+        warnings=warnings,
+        title=f"{TITLE}, {_long_date(first.start)} to {_long_date(first.end)}",
+        publisher=PUBLISHER,
+        published_on=published,
+    )
+
+
+def page_at(text: str, position: int) -> int:
+    """The page (from 1) a position of the joined text falls on."""
+    return text.count("\f", 0, position) + 1
+
+
+def parse_date(value: str, *, filename: str, location: str) -> dt.date:
+    """Parse "January 1, 2019" (English month names whatever the locale)."""
+    match = re.fullmatch(r"([A-Z][a-z]+)\s+(\d{1,2}),\s*(\d{4})", value.strip())
+    month = MONTHS.get(match.group(1)) if match else None
+    if match is None or month is None:
+        raise DocumentError(
+            f"expected a date such as 'January 1, 2019', found {value!r}", filename=filename, location=location
+        )
+    try:
+        return dt.date(int(match.group(3)), month, int(match.group(2)))
+    except ValueError:
+        raise DocumentError(f"{value!r} is not a date", filename=filename, location=location) from None
+
+
+def processed_period(text: str, *, filename: str) -> tuple[dt.date, dt.date] | None:
+    """The dates of "... requests Amazon processed from July 1 to December 31, 2020" (Amazon from H2 2020, Ring)."""
+    match = PROCESSED_PERIOD.search(text)
+    if match is None:
+        return None
+    location = f"page {page_at(text, match.start())}"
+    end = parse_date(f"{match.group('end')}, {match.group('year')}", filename=filename, location=location)
+    start_year = match.group("start_year") or match.group("year")
+    return parse_date(f"{match.group('start')}, {start_year}", filename=filename, location=location), end
+
+
+def _published_on(text: str, filename: str) -> dt.date | None:
+    match = _PUBLISHED.search(text)
+    if match is None:
+        return None
+    return parse_date(match.group("date"), filename=filename, location=f"page {page_at(text, match.start())}")
+
+
+def _long_date(day: dt.date) -> str:
+    return f"{day:%B} {day.day}, {day.year}"
+
+
+def _text_layout_periods(text: str, filename: str, warnings: list[str]) -> Iterator[PeriodRecord]:
+    headers = list(_BLOCK_HEADER.finditer(text))
+    for index, header in enumerate(headers):
+        location = f"page {page_at(text, header.start())}"
+        start = parse_date(header.group("start"), filename=filename, location=location)
+        end = parse_date(header.group("end"), filename=filename, location=location)
+        scope = _block_scope(header.group("scope"), filename=filename, location=location)
+        block_end = headers[index + 1].start() if index + 1 < len(headers) else len(text)
+        period = PeriodRecord(company=COMPANY, scope=scope, start=start, end=end)
+        _read_block(text, header.end(), block_end, period, filename, warnings)
+        yield period
+
+
+def _block_scope(label: str | None, *, filename: str, location: str) -> str:
+    """The scope a block header names: "(total requests)" or "(total)" -> total, "(AWS ...)" -> aws, none -> total."""
+    if not label:
+        return "total"
+    lowered = label.strip().lower()
+    if lowered.startswith("total"):
+        return "total"
+    if lowered.startswith("aws"):
+        return "aws"
+    raise DocumentError(
+        f"expected '(total requests)' or '(AWS requests)' after the period, found '({label})'",
+        filename=filename,
+        location=location,
+    )
+
+
+def _read_block(text: str, begin: int, end: int, period: PeriodRecord, filename: str, warnings: list[str]) -> None:
+    """Read one "For the period ..." block line by line: a category line, then its three responses."""
+    page = page_at(text, begin)
+    seen: dict[str, dict[str, Decimal]] = {}
+    current = ""
+    removal: dict[str, Decimal] = {}
+    for raw in text[begin:end].split("\n"):
+        page += raw.count("\f")
+        line = raw.strip()
+        location = f"page {page}"
+        if category := _CATEGORY.fullmatch(line):
+            current = _canonical_label(category.group("label"))
+            if current in seen:
+                raise DocumentError(f"'{current}:' appears twice in one period", filename=filename, location=location)
+            seen[current] = {}
+            if current == "National security requests":
+                low, high = parse_band(category.group("value"), filename=filename, location=location)
+                period.figures.append(
+                    FigureRecord(
+                        "US", "national-security", "requests", value_min=low, value_max=high, location=location
+                    )
+                )
+                continue
+            seen[current]["requests"] = _count(category.group("value"), filename, location)
+            if current == "Removal requests":
+                removal = seen[current]
+                continue
+            jurisdiction, request_type = _CATEGORIES[current.lower()]
+            period.figures.append(
+                FigureRecord(jurisdiction, request_type, "requests", seen[current]["requests"], location=location)
+            )
+        elif response := _RESPONSE.fullmatch(line):
+            measure = f"{response.group('label').lower()}-response"
+            if current in ("", "National security requests") or measure in seen[current]:
+                after = f"after '{current}:'" if current else "before any category"
+                raise DocumentError(
+                    f"found '{response.group('label')} response:' twice or out of place ({after}); "
+                    "expected a category line such as 'Search warrants: 440' before its responses",
+                    filename=filename,
+                    location=location,
+                )
+            seen[current][measure] = _count(response.group("value"), filename, location)
+            if current != "Removal requests":
+                jurisdiction, request_type = _CATEGORIES[current.lower()]
+                period.figures.append(
+                    FigureRecord(jurisdiction, request_type, measure, seen[current][measure], location=location)
+                )
+        elif _UNKNOWN_FIGURE.fullmatch(line):
+            warnings.append(f"{location}: a figure this importer does not know was skipped: {line!r}")
+    _check_block(seen, period, filename)
+    if removal:
+        period.notes = (
+            "The report also counts removal requests (demands to remove content or accounts, not to disclose "
+            f"data), not imported as figures: {removal['requests']} received; full response "
+            f"{removal.get('full-response', '?')}, partial {removal.get('partial-response', '?')}, "
+            f"none {removal.get('no-response', '?')}."
+        )
+
+
+def _canonical_label(label: str) -> str:
+    for known in (*_REQUIRED, "Removal requests"):
+        if known.lower() == label.lower():
+            return known
+    return label  # unreachable: _CATEGORY only matches the labels above
+
+
+def _count(value: str, filename: str, location: str) -> Decimal:
+    number = parse_number(value, filename=filename, location=location)
+    if number is None:
+        raise DocumentError("expected a count, found nothing", filename=filename, location=location)
+    return number
+
+
+def _check_block(seen: dict[str, dict[str, Decimal]], period: PeriodRecord, filename: str) -> None:
+    where = f"period {period.start}..{period.end} ({period.scope})"
+    for label in _REQUIRED:
+        if label not in seen:
+            raise DocumentError(f"expected a '{label}:' line", filename=filename, location=where)
+    for label, figures in seen.items():
+        missing = [m for m in ("full-response", "partial-response", "no-response") if m not in figures]
+        if label != "National security requests" and missing:
+            raise DocumentError(
+                f"expected full / partial / no response after '{label}:', missing {', '.join(missing)}",
+                filename=filename,
+                location=where,
+            )
+
+
+def _image_layout_periods(text: str, filename: str, warnings: list[str]) -> list[PeriodRecord]:
+    """Periods of the H2 2020+ layout: not-reported figures per scope, plus what the text does give."""
+    dates = processed_period(text, filename=filename)
+    assert dates is not None  # parse_text checked
+    start, end = dates
+    scopes: dict[str, PeriodRecord] = {}
+    for scope, kind, page in _image_charts(text, filename):
+        period = scopes.setdefault(
+            scope,
+            PeriodRecord(
+                company=COMPANY,
+                scope=scope,
+                start=start,
+                end=end,
+                notes="Requests by country of origin and by content are drawn as images in the report; the "
+                "figures await staff entry. A non-content response may include no data at all.",
+            ),
+        )
+        known = {figure.key for figure in period.figures}
+        for key in _CHART_FIGURES[kind]:
+            if key not in known:
+                period.figures.append(FigureRecord(*key, note=IMAGE_NOTE, location=f"page {page}"))
+    total = PeriodRecord(
+        company=COMPANY,
+        scope="total",
+        start=start,
+        end=end,
+        notes="This report gives no total of Amazon including AWS; only the national-security band and the "
+        "FAQ answer on content stored abroad cover Amazon and AWS together.",
+    )
+    if band := _BAND.search(text):
+        band_location = f"page {page_at(text, band.start())}"
+        low, high = parse_band(band.group("band"), filename=filename, location=band_location)
+        total.figures.append(
+            FigureRecord("US", "national-security", "requests", value_min=low, value_max=high, location=band_location)
+        )
+    else:
+        warnings.append("no national-security band found in the text ('The reporting range is 0-249 ...')")
+    if faq := _FAQ_ABROAD.search(text):
+        faq_location = f"page {page_at(text, faq.start())}"
+        answer = faq.group("answer")
+        value = Decimal(0) if answer == "None" else _count(answer, filename, faq_location)
+        what = " ".join(faq.group("what").split())
+        total.figures.append(
+            FigureRecord(
+                "US",
+                "extraterritorial-enterprise",
+                "content-disclosed",
+                value,
+                note=f"From the FAQ: requests that led to disclosure of {what} content data located outside the U.S.",
+                location=faq_location,
+            )
+        )
+    return [*scopes.values(), *([total] if total.figures else [])]
+
+
+def _image_charts(text: str, filename: str) -> list[tuple[str, str, int]]:
+    """(scope, chart kind, page) for each chart caption, the kind being that of the sentence before it."""
+    sentences = sorted(
+        (found.start(), kind) for kind, pattern in _CHART_SENTENCES.items() for found in pattern.finditer(text)
+    )
+    charts: list[tuple[str, str, int]] = []
+    for caption in _CAPTION.finditer(text):
+        before = [kind for position, kind in sentences if position < caption.start()]
+        if before:
+            scope = "aws" if caption.group("caption") == "AWS" else "excluding-aws"
+            charts.append((scope, before[-1], page_at(text, caption.start())))
+    if not charts:
+        raise DocumentError(
+            "expected chart captions 'Amazon, Excluding AWS' and 'AWS' after the chart descriptions",
+            filename=filename,
+            location=f"pages 1-{text.count(chr(12)) + 1}",
+        )
+    return charts
