@@ -39,6 +39,8 @@ class RequestType(models.TextChoices):
     CONTENT = "content", "Requests for content"
     NON_CONTENT = "non-content", "Requests for non-content data"
     NON_US = "non-us", "Requests from non-U.S. governments"
+    EXTRATERRITORIAL_CONSUMER = "extraterritorial-consumer", "U.S. warrants for consumer content stored abroad"
+    EXTRATERRITORIAL_ENTERPRISE = "extraterritorial-enterprise", "U.S. warrants for enterprise content stored abroad"
 
 
 #: Help text shown in the data dictionary: how companies define each kind and
@@ -75,6 +77,10 @@ REQUEST_TYPE_DEFINITIONS: dict[str, str] = {
     "content": "Requests that led to, or sought, the content of communications or recordings.",
     "non-content": "Requests for data other than content: subscriber records, logs, metadata.",
     "non-us": "Requests from governments outside the United States, reported together.",
+    "extraterritorial-consumer": "Warrants from U.S. law enforcement seeking the content of consumer accounts "
+    "stored outside the United States (Microsoft, from 2018).",
+    "extraterritorial-enterprise": "Warrants from U.S. law enforcement for the content of enterprise customers "
+    "stored outside the United States; Microsoft reports only how many led to disclosure.",
 }
 
 
@@ -91,6 +97,11 @@ class Measure(models.TextChoices):
     CONTENT_DISCLOSED_PCT = "content-disclosed-pct", "Share where content was disclosed (%)"
     USERS_NOTIFIED = "users-notified", "Users notified"
     REJECTED = "rejected", "Requests rejected"
+    DEVICES = "devices", "Devices specified in requests"
+    IDENTIFIERS = "identifiers", "Financial identifiers specified in requests"
+    ACCOUNTS_PRESERVED = "accounts-preserved", "Accounts whose data was preserved"
+    NO_DATA_FOUND = "no-data-found", "Requests where no data was found"
+    NO_DATA_PROVIDED = "no-data-provided", "Requests answered with no data, not counting rejections"
 
 
 MEASURE_DEFINITIONS: dict[str, str] = {
@@ -106,6 +117,13 @@ MEASURE_DEFINITIONS: dict[str, str] = {
     "content-disclosed-pct": "Percentage of requests where content was handed over.",
     "users-notified": "Requests (or users) where the affected user was notified.",
     "rejected": "Requests the company rejected or challenged.",
+    "devices": "Number of devices (serial or IMEI numbers) the requests named (Apple device requests).",
+    "identifiers": "Number of financial identifiers (credit or gift cards) the requests named (Apple).",
+    "accounts-preserved": "Accounts whose data the company preserved on a preservation request (Apple).",
+    "no-data-found": "Requests answered with no data because none was found; Microsoft counts these apart "
+    "from rejected requests.",
+    "no-data-provided": "Requests answered with no data for a reason other than a rejection or challenge, "
+    "which the company counts apart (Apple emergency requests).",
 }
 
 #: Measures that are percentages (0-100), not counts. Everything else is a count.
