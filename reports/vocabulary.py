@@ -13,6 +13,9 @@ class Scope(models.TextChoices):
     TOTAL = "total", "Total"
     AWS = "aws", "AWS only"
     EXCLUDING_AWS = "excluding-aws", "Excluding AWS"
+    # Google reports requests for its enterprise cloud customers apart, per product.
+    ENTERPRISE_WORKSPACE = "enterprise-workspace", "Google Workspace enterprise customers"
+    ENTERPRISE_GCP = "enterprise-gcp", "Google Cloud Platform enterprise customers"
 
 
 class RequestType(models.TextChoices):
@@ -41,6 +44,8 @@ class RequestType(models.TextChoices):
     NON_US = "non-us", "Requests from non-U.S. governments"
     EXTRATERRITORIAL_CONSUMER = "extraterritorial-consumer", "U.S. warrants for consumer content stored abroad"
     EXTRATERRITORIAL_ENTERPRISE = "extraterritorial-enterprise", "U.S. warrants for enterprise content stored abroad"
+    POLICE_REQUEST = "police-request", "Police requests"
+    LOCAL_SUBSIDIARY = "local-subsidiary", "Requests for data of a local subsidiary"
 
 
 #: Help text shown in the data dictionary: how companies define each kind and
@@ -81,6 +86,10 @@ REQUEST_TYPE_DEFINITIONS: dict[str, str] = {
     "stored outside the United States (Microsoft, from 2018).",
     "extraterritorial-enterprise": "Warrants from U.S. law enforcement for the content of enterprise customers "
     "stored outside the United States; Microsoft reports only how many led to disclosure.",
+    "police-request": "Requests made by the police without a court order, reported apart from court orders "
+    "(Google, for Ireland).",
+    "local-subsidiary": "Requests for data held by a company's local subsidiary rather than by the parent "
+    "company (Google, for Russia and China).",
 }
 
 
@@ -102,6 +111,7 @@ class Measure(models.TextChoices):
     ACCOUNTS_PRESERVED = "accounts-preserved", "Accounts whose data was preserved"
     NO_DATA_FOUND = "no-data-found", "Requests where no data was found"
     NO_DATA_PROVIDED = "no-data-provided", "Requests answered with no data, not counting rejections"
+    CUSTOMERS = "customers", "Enterprise customers specified"
 
 
 MEASURE_DEFINITIONS: dict[str, str] = {
@@ -124,6 +134,8 @@ MEASURE_DEFINITIONS: dict[str, str] = {
     "from rejected requests.",
     "no-data-provided": "Requests answered with no data for a reason other than a rejection or challenge, "
     "which the company counts apart (Apple emergency requests).",
+    "customers": "Number of enterprise customers (organisations, not individual accounts) the requests "
+    "concerned (Google Cloud).",
 }
 
 #: Measures that are percentages (0-100), not counts. Everything else is a count.

@@ -70,4 +70,4 @@ def parse(data: bytes, *, filename: str = "", fmt: str | None = None, source_url
     return validate(document, filename=filename)
 
 
-__all__ = ["DocumentError", "ParsedDocument", "detect", "parse", "importer", "format_choices", "FORMAT_MODULES"]
+__all__ = ["FORMAT_MODULES", "DocumentError", "ParsedDocument", "detect", "format_choices", "importer", "parse"]

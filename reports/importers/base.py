@@ -17,10 +17,10 @@ from reports.vocabulary import (
     PERCENT_MEASURES,
     REQUEST_TYPE_PARTS,
     RESPONSE_PART_MEASURES,
+    SPECIAL_JURISDICTIONS,
     Measure,
     RequestType,
     Scope,
-    SPECIAL_JURISDICTIONS,
 )
 
 MEASURES = frozenset(Measure.values)
@@ -32,10 +32,14 @@ _JURISDICTION = re.compile(r"^[A-Z]{2}$")
 class DocumentError(ValueError):
     """A document that cannot be imported: says which file, where, and what was expected."""
 
-    def __init__(self, message: str, *, filename: str = "", location: str = "") -> None:
+    def __init__(
+        self, message: str, *, filename: str = "", location: str = "", errors: list[str] | None = None
+    ) -> None:
         self.message = message
         self.filename = filename
         self.location = location
+        #: Every problem found, one line each, when the importer could check the whole document.
+        self.errors = errors or [self.describe()]
         super().__init__(self.describe())
 
     def describe(self) -> str:
@@ -56,6 +60,8 @@ class FigureRecord:
     value_max: Decimal | None = None
     note: str = ""
     location: str = ""
+    #: Only when the figure comes from another document than its period (canonical CSV rows).
+    source_url: str = ""
 
     @property
     def key(self) -> tuple[str, str, str]:
@@ -124,7 +130,9 @@ def parse_band(text: str, *, filename: str = "", location: str = "") -> tuple[De
     """Parse a band such as "0-249", "0 - 499" or "1–499" into (min, max)."""
     match = re.fullmatch(r"\s*([\d,]+)\s*[-\u2013\u2014]\s*([\d,]+)\s*", text)
     if not match:
-        raise DocumentError(f"expected a band such as 0-249, found {text.strip()!r}", filename=filename, location=location)
+        raise DocumentError(
+            f"expected a band such as 0-249, found {text.strip()!r}", filename=filename, location=location
+        )
     low = Decimal(match.group(1).replace(",", ""))
     high = Decimal(match.group(2).replace(",", ""))
     return low, high
@@ -134,54 +142,82 @@ def validate(document: ParsedDocument, *, filename: str = "") -> ParsedDocument:
     """Check every invariant of the data model on plain records; raise DocumentError on the first
     broken one, and append a warning for each part/total disagreement the document contains."""
     seen_periods: set[tuple[str, str, dt.date, dt.date]] = set()
+    problems: list[DocumentError] = []
+    if not document.periods:
+        raise DocumentError("the document holds no reporting period", filename=filename)
     for period in document.periods:
         where = f"period {period.start:%Y-%m-%d}..{period.end:%Y-%m-%d} ({period.company}, {period.scope})"
-        if period.end < period.start:
-            raise DocumentError(
-                f"the period ends ({period.end}) before it starts ({period.start})", filename=filename, location=where
-            )
-        if period.scope not in SCOPES:
-            raise DocumentError(f"unknown scope {period.scope!r}", filename=filename, location=where)
-        if period.key in seen_periods:
-            raise DocumentError("the same period appears twice", filename=filename, location=where)
-        seen_periods.add(period.key)
-        _validate_figures(period, filename=filename, where=where)
+        try:
+            if period.end < period.start:
+                raise DocumentError(
+                    f"the period ends ({period.end}) before it starts ({period.start})",
+                    filename=filename,
+                    location=where,
+                )
+            if period.scope not in SCOPES:
+                raise DocumentError(f"unknown scope {period.scope!r}", filename=filename, location=where)
+            if period.key in seen_periods:
+                raise DocumentError("the same period appears twice", filename=filename, location=where)
+            seen_periods.add(period.key)
+            _validate_figures(period, filename=filename, where=where, problems=problems)
+        except DocumentError as error:
+            problems.append(error)
+            continue
         document.warnings.extend(_disagreements(period, where))
+    if problems:
+        first = problems[0]
+        count = f"{len(problems)} problems; the first: " if len(problems) > 1 else ""
+        raise DocumentError(
+            count + first.message,
+            filename=first.filename,
+            location=first.location,
+            errors=[problem.describe() for problem in problems],
+        )
     return document
 
 
-def _validate_figures(period: PeriodRecord, *, filename: str, where: str) -> None:
+def _validate_figures(period: PeriodRecord, *, filename: str, where: str, problems: list[DocumentError]) -> None:
     seen: set[tuple[str, str, str]] = set()
     for figure in period.figures:
-        location = figure.location or where
-        if figure.measure not in MEASURES:
-            raise DocumentError(f"unknown measure {figure.measure!r}", filename=filename, location=location)
-        if figure.request_type not in REQUEST_TYPES:
-            raise DocumentError(f"unknown request type {figure.request_type!r}", filename=filename, location=location)
-        if not (_JURISDICTION.match(figure.jurisdiction) or figure.jurisdiction in SPECIAL_JURISDICTIONS):
-            raise DocumentError(
-                f"jurisdiction must be an ISO 3166-1 alpha-2 code, NON-US or WW, found {figure.jurisdiction!r}",
-                filename=filename,
-                location=location,
-            )
-        if figure.key in seen:
-            raise DocumentError(f"figure {'/'.join(figure.key)} appears twice", filename=filename, location=location)
-        seen.add(figure.key)
-        if figure.value is not None and figure.is_band:
-            raise DocumentError("a figure is either exact or a band, not both", filename=filename, location=location)
-        if figure.is_band and (figure.value_min is None or figure.value_max is None):
-            raise DocumentError("a band needs both a minimum and a maximum", filename=filename, location=location)
-        for number in (figure.value, figure.value_min, figure.value_max):
-            if number is not None and number < 0:
-                raise DocumentError(f"figures cannot be negative, found {number}", filename=filename, location=location)
-            if number is not None and figure.measure in PERCENT_MEASURES and number > 100:
-                raise DocumentError(f"a percentage cannot exceed 100, found {number}", filename=filename, location=location)
-        if figure.value_min is not None and figure.value_max is not None and figure.value_min > figure.value_max:
-            raise DocumentError(
-                f"band minimum {figure.value_min} is above its maximum {figure.value_max}",
-                filename=filename,
-                location=location,
-            )
+        try:
+            _validate_figure(figure, seen, filename=filename, location=figure.location or where)
+        except DocumentError as error:
+            problems.append(error)
+    _validate_parts(period, filename=filename, where=where)
+
+
+def _validate_figure(figure: FigureRecord, seen: set[tuple[str, str, str]], *, filename: str, location: str) -> None:
+    if figure.measure not in MEASURES:
+        raise DocumentError(f"unknown measure {figure.measure!r}", filename=filename, location=location)
+    if figure.request_type not in REQUEST_TYPES:
+        raise DocumentError(f"unknown request type {figure.request_type!r}", filename=filename, location=location)
+    if not (_JURISDICTION.match(figure.jurisdiction) or figure.jurisdiction in SPECIAL_JURISDICTIONS):
+        raise DocumentError(
+            f"jurisdiction must be an ISO 3166-1 alpha-2 code, NON-US or WW, found {figure.jurisdiction!r}",
+            filename=filename,
+            location=location,
+        )
+    if figure.key in seen:
+        raise DocumentError(f"figure {'/'.join(figure.key)} appears twice", filename=filename, location=location)
+    seen.add(figure.key)
+    if figure.value is not None and figure.is_band:
+        raise DocumentError("a figure is either exact or a band, not both", filename=filename, location=location)
+    if figure.is_band and (figure.value_min is None or figure.value_max is None):
+        raise DocumentError("a band needs both a minimum and a maximum", filename=filename, location=location)
+    for number in (figure.value, figure.value_min, figure.value_max):
+        if number is not None and number < 0:
+            raise DocumentError(f"figures cannot be negative, found {number}", filename=filename, location=location)
+        if number is not None and figure.measure in PERCENT_MEASURES and number > 100:
+            raise DocumentError(f"a percentage cannot exceed 100, found {number}", filename=filename, location=location)
+    if figure.value_min is not None and figure.value_max is not None and figure.value_min > figure.value_max:
+        raise DocumentError(
+            f"band minimum {figure.value_min} is above its maximum {figure.value_max}",
+            filename=filename,
+            location=location,
+        )
+
+
+def _validate_parts(period: PeriodRecord, *, filename: str, where: str) -> None:
     exact = {f.key: f.value for f in period.figures if f.value is not None}
     for (jurisdiction, request_type, measure), value in exact.items():
         if measure not in RESPONSE_PART_MEASURES:
@@ -202,7 +238,9 @@ def _disagreements(period: PeriodRecord, where: str) -> Iterable[str]:
     for jurisdiction in sorted(jurisdictions):
         for request_type in sorted({f.request_type for f in period.figures if f.jurisdiction == jurisdiction}):
             total = exact.get((jurisdiction, request_type, "requests"))
-            parts = [exact.get((jurisdiction, request_type, m)) for m in ("full-response", "partial-response", "no-response")]
+            parts = [
+                exact.get((jurisdiction, request_type, m)) for m in ("full-response", "partial-response", "no-response")
+            ]
             if total is not None and all(p is not None for p in parts):
                 added = sum(p for p in parts if p is not None)
                 if added != total:

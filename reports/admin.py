@@ -1,0 +1,224 @@
+"""Staff admin: enter and correct reports, figures and disclosures, with a reason for every change."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+from django import forms
+from django.contrib import admin, messages
+from django.db.models import QuerySet
+from django.http import HttpRequest
+from simple_history.admin import SimpleHistoryAdmin
+
+from reports import services
+from reports.importers.base import DocumentError
+from reports.models import (
+    Company,
+    DataFeed,
+    EmergencyDisclosure,
+    Figure,
+    ImportRun,
+    ReportingPeriod,
+    SourceDocument,
+    Status,
+)
+from reports.vocabulary import RESPONSE_PART_MEASURES
+
+REASON_HELP = "Why you are making this change; shown on the public corrections page for published data."
+
+
+class ReasonForm(forms.ModelForm):
+    """A model form that asks why, and insists on an answer when the record is already published."""
+
+    change_reason = forms.CharField(
+        required=False, max_length=200, label="Reason for this change", help_text=REASON_HELP
+    )
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        was_published = (
+            hasattr(self.instance, "status")
+            and self.instance.pk
+            and type(self.instance).objects.filter(pk=self.instance.pk, status=Status.PUBLISHED).exists()
+        )
+        if was_published and self.has_changed() and not cleaned.get("change_reason"):
+            self.add_error("change_reason", "This record is published: say why you are changing it.")
+        return cleaned
+
+
+class FigureInlineFormSet(forms.BaseInlineFormSet):
+    """Check parts against totals across the whole inline, as the database will at commit."""
+
+    def clean(self) -> None:
+        super().clean()
+        totals: dict[tuple[str, str], Decimal] = {}
+        parts: list[tuple[forms.Form, Decimal]] = []
+        for form in self.forms:
+            data = getattr(form, "cleaned_data", None)
+            if not data or data.get("DELETE") or data.get("value") is None:
+                continue
+            key = (data.get("jurisdiction"), data.get("request_type"))
+            if data.get("measure") == "requests":
+                totals[key] = data["value"]  # type: ignore[index]
+            elif data.get("measure") in RESPONSE_PART_MEASURES:
+                parts.append((form, data["value"]))
+        for form, value in parts:
+            key = (form.cleaned_data["jurisdiction"], form.cleaned_data["request_type"])
+            total = totals.get(key)  # type: ignore[arg-type]
+            if total is not None and value > total:
+                form.add_error("value", f"This response count ({value:,}) is above the requests total ({total:,}).")
+
+
+class FigureInline(admin.TabularInline):
+    model = Figure
+    formset = FigureInlineFormSet
+    extra = 3
+    fields = ("jurisdiction", "request_type", "measure", "value", "value_min", "value_max", "note")
+
+
+@admin.register(Company)
+class CompanyAdmin(admin.ModelAdmin):
+    list_display = ("name", "slug", "parent")
+    search_fields = ("name", "slug")
+    prepopulated_fields = {"slug": ("name",)}
+
+
+class SourceDocumentForm(ReasonForm):
+    class Meta:
+        model = SourceDocument
+        fields = "__all__"
+
+
+@admin.register(SourceDocument)
+class SourceDocumentAdmin(SimpleHistoryAdmin):
+    form = SourceDocumentForm
+    list_display = ("title", "publisher", "kind", "published_on", "short_sha256")
+    list_filter = ("kind", "company")
+    search_fields = ("title", "publisher", "url", "sha256")
+    readonly_fields = ("sha256", "size")
+    date_hierarchy = "published_on"
+
+    @admin.display(description="SHA-256")
+    def short_sha256(self, obj: SourceDocument) -> str:
+        return obj.sha256[:12] if obj.sha256 else "—"
+
+    def save_model(self, request: HttpRequest, obj: SourceDocument, form: forms.ModelForm, change: bool) -> None:
+        if "archive" in form.changed_data:
+            obj.sha256 = ""
+        obj._change_reason = form.cleaned_data.get("change_reason") or "edited in the admin"  # type: ignore[attr-defined]
+        super().save_model(request, obj, form, change)
+
+
+class ReportingPeriodForm(ReasonForm):
+    class Meta:
+        model = ReportingPeriod
+        fields = "__all__"
+
+
+@admin.register(ReportingPeriod)
+class ReportingPeriodAdmin(SimpleHistoryAdmin):
+    form = ReportingPeriodForm
+    inlines = [FigureInline]
+    list_display = ("__str__", "company", "scope", "start", "end", "status", "source")
+    list_filter = ("status", "company", "scope")
+    search_fields = ("company__name", "notes", "source__title")
+    date_hierarchy = "start"
+    list_select_related = ("company", "source")
+    autocomplete_fields = ("source",)
+    actions = ["publish"]
+
+    def save_model(self, request: HttpRequest, obj: ReportingPeriod, form: forms.ModelForm, change: bool) -> None:
+        obj._change_reason = form.cleaned_data.get("change_reason") or ("edited" if change else "entered")  # type: ignore[attr-defined]
+        super().save_model(request, obj, form, change)
+        if obj.status == Status.PUBLISHED:
+            services.bump_generation_on_commit()
+
+    def save_formset(self, request: HttpRequest, form: forms.ModelForm, formset: Any, change: bool) -> None:
+        reason = form.cleaned_data.get("change_reason") or ("edited" if change else "entered")
+        for inline_form in formset.forms:
+            inline_form.instance._change_reason = reason
+        super().save_formset(request, form, formset, change)
+
+    @admin.action(description="Publish the selected periods")
+    def publish(self, request: HttpRequest, queryset: QuerySet[ReportingPeriod]) -> None:
+        try:
+            count = services.publish_periods(periods=queryset, user=request.user, reason="published")  # type: ignore[arg-type]
+        except DocumentError as error:
+            self.message_user(request, f"Nothing was published: {error.message}.", messages.ERROR)
+            return
+        self.message_user(request, f"Published {count} period{'s' if count != 1 else ''}.", messages.SUCCESS)
+
+
+class EmergencyDisclosureForm(ReasonForm):
+    class Meta:
+        model = EmergencyDisclosure
+        fields = "__all__"
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean()
+        sources = cleaned.get("sources")
+        has_sources = bool(sources) and sources.exists()  # type: ignore[union-attr]
+        if not has_sources and cleaned.get("kind") == EmergencyDisclosure.Kind.BATCH:
+            self.add_error("sources", "A batch admitted in aggregate must cite the document that admits it.")
+        elif not has_sources and cleaned.get("status") == Status.PUBLISHED:
+            self.add_error("sources", "A published disclosure needs at least one source.")
+        return cleaned
+
+
+@admin.register(EmergencyDisclosure)
+class EmergencyDisclosureAdmin(SimpleHistoryAdmin):
+    form = EmergencyDisclosureForm
+    list_display = ("title", "company", "kind", "date_start", "date_end", "count", "status")
+    list_filter = ("status", "company", "kind", "basis", "data_category", "warrant", "user_consent", "user_notified")
+    search_fields = ("title", "summary", "agency", "data_disclosed")
+    date_hierarchy = "date_start"
+    filter_horizontal = ("sources",)
+    actions = ["publish"]
+
+    def save_model(self, request: HttpRequest, obj: EmergencyDisclosure, form: forms.ModelForm, change: bool) -> None:
+        obj._change_reason = form.cleaned_data.get("change_reason") or ("edited" if change else "entered")  # type: ignore[attr-defined]
+        super().save_model(request, obj, form, change)
+        if obj.status == Status.PUBLISHED:
+            services.bump_generation_on_commit()
+
+    @admin.action(description="Publish the selected disclosures")
+    def publish(self, request: HttpRequest, queryset: QuerySet[EmergencyDisclosure]) -> None:
+        try:
+            count = services.publish_disclosures(disclosures=queryset, user=request.user, reason="published")  # type: ignore[arg-type]
+        except DocumentError as error:
+            self.message_user(request, f"Nothing was published: {error.message}.", messages.ERROR)
+            return
+        self.message_user(request, f"Published {count} disclosure{'s' if count != 1 else ''}.", messages.SUCCESS)
+
+
+@admin.register(DataFeed)
+class DataFeedAdmin(admin.ModelAdmin):
+    list_display = ("name", "company", "format", "enabled", "last_checked_at")
+    list_filter = ("enabled", "company")
+    search_fields = ("name", "url")
+    readonly_fields = ("etag", "last_modified", "last_sha256", "last_checked_at")
+
+
+@admin.register(ImportRun)
+class ImportRunAdmin(admin.ModelAdmin):
+    list_display = (
+        "started_at",
+        "filename",
+        "feed",
+        "format",
+        "outcome",
+        "created",
+        "updated",
+        "unchanged",
+        "rejected",
+    )
+    list_filter = ("outcome", "format", "feed")
+    search_fields = ("filename", "message", "payload_sha256")
+    list_select_related = ("feed",)
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False

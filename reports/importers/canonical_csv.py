@@ -1,0 +1,85 @@
+"""The open-data contract's own long-form CSV (``/data/figures.csv``), so staff can bulk-load
+figures the same way the site publishes them, and the bundled dataset loads through the pipeline."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+
+from reports.importers.base import DocumentError, FigureRecord, ParsedDocument, PeriodRecord, decode_text, parse_number
+from reports.opendata import FIGURE_COLUMNS
+
+FORMAT = "canonical_csv"
+LABEL = "Data Demands open-data CSV (figures.csv)"
+
+
+def sniff(data: bytes, filename: str) -> bool:
+    first_line = data[:400].lstrip(b"\xef\xbb\xbf").split(b"\n", 1)[0].decode("utf-8", "replace").strip().lower()
+    return first_line.replace(" ", "").startswith(",".join(FIGURE_COLUMNS[:4]))
+
+
+def parse(data: bytes, *, filename: str = "", source_url: str = "") -> ParsedDocument:
+    reader = csv.DictReader(io.StringIO(decode_text(data, filename=filename)))
+    header = [name.strip() for name in reader.fieldnames or []]
+    missing = [name for name in FIGURE_COLUMNS if name not in header]
+    if missing:
+        raise DocumentError(
+            f"missing column{'s' if len(missing) > 1 else ''} {', '.join(missing)}; "
+            f"found {', '.join(header) or 'no header'}",
+            filename=filename,
+            location="row 1",
+        )
+    reader.fieldnames = header
+    periods: dict[tuple[str, str, dt.date, dt.date], PeriodRecord] = {}
+    for number, row in enumerate(reader, start=2):
+        if not any((value or "").strip() for value in row.values()):
+            continue
+        where = f"row {number}"
+        key = (
+            _required(row, "company", where, filename),
+            _required(row, "scope", where, filename),
+            _date(row, "period_start", where, filename),
+            _date(row, "period_end", where, filename),
+        )
+        url = (row.get("source_url") or "").strip() or source_url
+        period = periods.setdefault(key, PeriodRecord(*key, source_url=url))
+        period.figures.append(
+            FigureRecord(
+                jurisdiction=_required(row, "jurisdiction", where, filename),
+                request_type=_required(row, "request_type", where, filename),
+                measure=_required(row, "measure", where, filename),
+                value=_number(row, "value", where, filename),
+                value_min=_number(row, "value_min", where, filename),
+                value_max=_number(row, "value_max", where, filename),
+                note=(row.get("note") or "").strip(),
+                location=where,
+                source_url=url,
+            )
+        )
+    if not periods:
+        raise DocumentError("the CSV has a header but no rows", filename=filename)
+    return ParsedDocument(format=FORMAT, periods=list(periods.values()), title=filename, publisher="Data Demands")
+
+
+def _required(row: dict[str, str | None], column: str, where: str, filename: str) -> str:
+    value = (row.get(column) or "").strip()
+    if not value:
+        raise DocumentError(f"column {column} is empty", filename=filename, location=where)
+    return value
+
+
+def _date(row: dict[str, str | None], column: str, where: str, filename: str) -> dt.date:
+    text = _required(row, column, where, filename)
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise DocumentError(
+            f"column {column}: expected an ISO date such as 2020-06-30, found {text!r}",
+            filename=filename,
+            location=where,
+        ) from None
+
+
+def _number(row: dict[str, str | None], column: str, where: str, filename: str):
+    return parse_number(row.get(column) or "", filename=filename, location=f"{where}, column {column}")

@@ -1,0 +1,457 @@
+"""The nouns of Data Demands: companies, their reports, the figures in them, and emergency disclosures.
+
+Every invariant is a named database constraint, paired with a ``clean()`` message so that staff
+see a sentence rather than an IntegrityError.
+"""
+
+from __future__ import annotations
+
+import hashlib
+
+from django.core.exceptions import ValidationError
+from django.core.validators import MinValueValidator
+from django.db import models
+from django.db.models import F, Q
+from django.urls import reverse
+from simple_history.models import HistoricalRecords
+
+from reports.querysets import (
+    CompanyQuerySet,
+    EmergencyDisclosureQuerySet,
+    FigureQuerySet,
+    ImportRunQuerySet,
+    ReportingPeriodQuerySet,
+    SourceDocumentQuerySet,
+)
+from reports.vocabulary import PERCENT_MEASURES, Measure, RequestType, Scope
+
+
+class Status(models.TextChoices):
+    DRAFT = "draft", "Draft"
+    PUBLISHED = "published", "Published"
+
+
+class TriState(models.TextChoices):
+    YES = "yes", "Yes"
+    NO = "no", "No"
+    UNKNOWN = "unknown", "Unknown"
+
+
+class Company(models.Model):
+    slug = models.SlugField(unique=True, help_text="Lower-case identifier used in URLs and the CSV, e.g. 'amazon'.")
+    name = models.CharField(max_length=100)
+    parent = models.ForeignKey(
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="subsidiaries",
+        help_text="The company that owns this one (Ring -> Amazon).",
+    )
+    website = models.URLField(blank=True)
+    transparency_url = models.URLField(blank=True, help_text="The page where the company publishes its reports.")
+    description = models.TextField(blank=True)
+
+    objects = CompanyQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name_plural = "companies"
+        constraints = [
+            models.CheckConstraint(condition=~Q(parent=F("id")), name="reports_company_not_its_own_parent"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def get_absolute_url(self) -> str:
+        return reverse("company", args=[self.slug])
+
+
+def archive_path(instance: SourceDocument, filename: str) -> str:
+    return f"sources/{instance.sha256[:2] or 'new'}/{instance.sha256 or 'pending'}-{filename[-80:]}"
+
+
+class SourceDocument(models.Model):
+    class Kind(models.TextChoices):
+        PRIMARY = "primary", "Primary (the company's own document)"
+        SECONDARY = "secondary", "Secondary (press, letters reported by press)"
+
+    url = models.URLField(max_length=1000, help_text="Where the document was published.")
+    title = models.CharField(max_length=300)
+    publisher = models.CharField(max_length=200, help_text="Who published it: the company, a newspaper, a senator.")
+    kind = models.CharField(max_length=10, choices=Kind.choices, default=Kind.PRIMARY)
+    company = models.ForeignKey(
+        Company, null=True, blank=True, on_delete=models.PROTECT, related_name="documents", help_text="Whose data."
+    )
+    published_on = models.DateField(null=True, blank=True)
+    retrieved_at = models.DateTimeField(null=True, blank=True, help_text="When we fetched or received our copy.")
+    archive = models.FileField(upload_to=archive_path, blank=True, help_text="Our copy; its SHA-256 is computed.")
+    sha256 = models.CharField(max_length=64, blank=True, editable=False, db_index=True)
+    size = models.PositiveBigIntegerField(null=True, blank=True, editable=False)
+    content_type = models.CharField(max_length=100, blank=True)
+    notes = models.TextField(blank=True)
+
+    objects = SourceDocumentQuerySet.as_manager()
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["-published_on", "title"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["sha256"], condition=~Q(sha256=""), name="reports_sourcedocument_unique_archive"
+            ),
+            models.CheckConstraint(
+                condition=Q(sha256="") | Q(sha256__regex=r"^[0-9a-f]{64}$"), name="reports_sourcedocument_sha256_hex"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+    def save(self, *args: object, **kwargs: object) -> None:
+        if self.archive and not self.sha256:
+            self.set_archive_digest()
+        super().save(*args, **kwargs)  # type: ignore[arg-type]
+
+    def get_absolute_url(self) -> str:
+        return reverse("source", args=[self.pk])
+
+    def set_archive_digest(self) -> None:
+        """Compute SHA-256 and size of the archived copy (before it is stored, so the name carries it)."""
+        digest = hashlib.sha256()
+        self.archive.open("rb")
+        size = 0
+        for chunk in self.archive.chunks():
+            digest.update(chunk)
+            size += len(chunk)
+        self.archive.seek(0)
+        self.sha256 = digest.hexdigest()
+        self.size = size
+
+    def clean(self) -> None:
+        if self.archive and not self.sha256:
+            self.set_archive_digest()
+            duplicate = SourceDocument.objects.filter(sha256=self.sha256).exclude(pk=self.pk).first()
+            if duplicate:
+                raise ValidationError({"archive": f"This exact file is already archived as “{duplicate}”."})
+
+
+class ReportingPeriod(models.Model):
+    company = models.ForeignKey(Company, on_delete=models.PROTECT, related_name="periods")
+    scope = models.CharField(
+        max_length=20,
+        choices=Scope.choices,
+        default=Scope.TOTAL,
+        help_text="'Total' unless the company reports parts apart (Amazon: total with AWS, AWS, excluding AWS).",
+    )
+    start = models.DateField(help_text="First day the report covers.")
+    end = models.DateField(help_text="Last day the report covers.")
+    published_on = models.DateField(null=True, blank=True, help_text="When the company published the report.")
+    source = models.ForeignKey(SourceDocument, null=True, blank=True, on_delete=models.PROTECT, related_name="periods")
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.DRAFT)
+    notes = models.TextField(blank=True, help_text="Methodology notes: what changed in how the company counts.")
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = ReportingPeriodQuerySet.as_manager()
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["company__name", "-start", "scope"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(end__gte=F("start")), name="reports_reportingperiod_end_not_before_start"
+            ),
+            models.UniqueConstraint(
+                fields=["company", "scope", "start", "end"], name="reports_reportingperiod_unique_natural_key"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        scope = "" if self.scope == Scope.TOTAL else f" ({self.get_scope_display()})"
+        return f"{self.company} {self.label}{scope}" if self.company_id else self.label
+
+    def get_absolute_url(self) -> str:
+        return reverse("report", args=[self.company.slug, self.scope, self.start.isoformat(), self.end.isoformat()])
+
+    @property
+    def label(self) -> str:
+        """How journalists write a period: 'H1 2020', '2021', or the dates when irregular."""
+        from reports.periods import period_label
+
+        if self.start is None or self.end is None:
+            return "new period"
+        return period_label(self.start, self.end)
+
+    @property
+    def is_published(self) -> bool:
+        return self.status == Status.PUBLISHED
+
+    def clean(self) -> None:
+        if self.start and self.end and self.end < self.start:
+            raise ValidationError({"end": "The period cannot end before it starts."})
+        if self.status == Status.PUBLISHED and not self.source_id:
+            raise ValidationError({"source": "A published period needs its source document."})
+
+
+class Figure(models.Model):
+    """One number of one period. Exact (``value``), a band (``value_min``..``value_max``), or
+    not reported (all three empty): never store zero for a figure a document does not give."""
+
+    period = models.ForeignKey(ReportingPeriod, on_delete=models.CASCADE, related_name="figures")
+    jurisdiction = models.CharField(
+        max_length=6, default="US", help_text="ISO 3166-1 alpha-2 (US, DE), NON-US for all non-U.S. together, WW."
+    )
+    request_type = models.CharField(max_length=30, choices=RequestType.choices)
+    measure = models.CharField(max_length=30, choices=Measure.choices, default=Measure.REQUESTS)
+    value = models.DecimalField(
+        max_digits=14, decimal_places=2, null=True, blank=True, help_text="An exact figure. Leave empty for a band."
+    )
+    value_min = models.DecimalField(
+        max_digits=14, decimal_places=2, null=True, blank=True, help_text="Band minimum, e.g. 0 in '0-249'."
+    )
+    value_max = models.DecimalField(
+        max_digits=14, decimal_places=2, null=True, blank=True, help_text="Band maximum, e.g. 249 in '0-249'."
+    )
+    note = models.CharField(max_length=500, blank=True, help_text="Why a figure is not reported, or a caveat.")
+    source = models.ForeignKey(
+        SourceDocument,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="figures",
+        help_text="Only when this figure comes from another document than its period's source.",
+    )
+
+    objects = FigureQuerySet.as_manager()
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["period", "jurisdiction", "request_type", "measure"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["period", "jurisdiction", "request_type", "measure"], name="reports_figure_unique_natural_key"
+            ),
+            models.CheckConstraint(
+                condition=(Q(value__isnull=True) | Q(value__gte=0))
+                & (Q(value_min__isnull=True) | Q(value_min__gte=0))
+                & (Q(value_max__isnull=True) | Q(value_max__gte=0)),
+                name="reports_figure_non_negative",
+            ),
+            models.CheckConstraint(
+                condition=Q(value_min__isnull=True, value_max__isnull=True)
+                | Q(value_min__isnull=False, value_max__isnull=False, value_min__lte=F("value_max")),
+                name="reports_figure_band_min_not_above_max",
+            ),
+            models.CheckConstraint(
+                condition=Q(value__isnull=True) | Q(value_min__isnull=True, value_max__isnull=True),
+                name="reports_figure_exact_or_band",
+            ),
+            models.CheckConstraint(
+                condition=~Q(measure__in=sorted(PERCENT_MEASURES))
+                | ((Q(value__isnull=True) | Q(value__lte=100)) & (Q(value_max__isnull=True) | Q(value_max__lte=100))),
+                name="reports_figure_percentage_at_most_100",
+            ),
+            # reports_figure_parts_not_above_total spans rows: a deferred constraint trigger on
+            # PostgreSQL (migration 0002), and Figure.clean() / the importers everywhere.
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.jurisdiction} {self.request_type} {self.measure}: {self.display_value}"
+
+    @property
+    def kind(self) -> str:
+        if self.value is not None:
+            return "exact"
+        if self.value_min is not None:
+            return "band"
+        return "not-reported"
+
+    @property
+    def display_value(self) -> str:
+        from reports.formatting import format_figure
+
+        return format_figure(self.value, self.value_min, self.value_max, percent=self.measure in PERCENT_MEASURES)
+
+    @property
+    def cited_source(self) -> SourceDocument | None:
+        """The document this figure comes from: its own source, else its period's."""
+        return self.source or self.period.source
+
+    def clean(self) -> None:
+        errors: dict[str, str] = {}
+        for field in ("value", "value_min", "value_max"):
+            number = getattr(self, field)
+            if number is not None and number < 0:
+                errors[field] = "Figures cannot be negative."
+            elif number is not None and self.measure in PERCENT_MEASURES and number > 100:
+                errors[field] = "A percentage cannot be above 100."
+        if self.value is not None and (self.value_min is not None or self.value_max is not None):
+            errors["value"] = "Give either an exact value or a band (minimum and maximum), not both."
+        elif (self.value_min is None) != (self.value_max is None):
+            errors["value_max" if self.value_max is None else "value_min"] = (
+                "A band needs both a minimum and a maximum."
+            )
+        elif self.value_min is not None and self.value_max is not None and self.value_min > self.value_max:
+            errors["value_min"] = f"The band minimum ({self.value_min}) is above its maximum ({self.value_max})."
+        # Parts against totals span rows: the admin formset and the importers check them together.
+        if errors:
+            raise ValidationError(errors)
+
+
+class EmergencyDisclosure(models.Model):
+    """Data handed to police without a warrant or user consent under an emergency exception:
+    one documented event, or a batch a company admitted in aggregate."""
+
+    class Kind(models.TextChoices):
+        EVENT = "event", "Single documented event"
+        BATCH = "batch", "Batch admitted in aggregate"
+
+    class Basis(models.TextChoices):
+        EMERGENCY = "emergency", "Emergency: imminent danger of death or serious injury"
+        GOOD_FAITH = "good-faith", "Good-faith determination of an emergency"
+        EXIGENT = "exigent", "Exigent circumstances"
+        OTHER = "other", "Other"
+        UNKNOWN = "unknown", "Not stated"
+
+    class DataCategory(models.TextChoices):
+        VIDEO = "video", "Video recordings"
+        AUDIO = "audio", "Audio recordings"
+        LOCATION = "location", "Location data"
+        SUBSCRIBER = "subscriber", "Subscriber / account information"
+        CONTENT = "content", "Messages or other content"
+        OTHER = "other", "Other"
+
+    company = models.ForeignKey(Company, on_delete=models.PROTECT, related_name="emergency_disclosures")
+    kind = models.CharField(max_length=10, choices=Kind.choices, default=Kind.EVENT)
+    title = models.CharField(max_length=200, help_text="A short headline, e.g. 'Ring gave police footage 11 times'.")
+    date_start = models.DateField(help_text="The day of the event, or the first day of the batch's range.")
+    date_end = models.DateField(help_text="Same as the start for a single event; the last day for a batch.")
+    count = models.PositiveIntegerField(
+        default=1, validators=[MinValueValidator(1)], help_text="How many disclosures (1 for a single event)."
+    )
+    agency = models.CharField(max_length=200, blank=True, help_text="The police force or agency, if known.")
+    jurisdiction = models.CharField(max_length=6, default="US", help_text="ISO 3166-1 alpha-2 country code.")
+    basis = models.CharField(max_length=20, choices=Basis.choices, default=Basis.EMERGENCY)
+    company_standard = models.TextField(blank=True, help_text="The standard the company says it applies, quoted.")
+    warrant = models.CharField(max_length=7, choices=TriState.choices, default=TriState.UNKNOWN)
+    user_consent = models.CharField(max_length=7, choices=TriState.choices, default=TriState.UNKNOWN)
+    user_notified = models.CharField(max_length=7, choices=TriState.choices, default=TriState.UNKNOWN)
+    data_category = models.CharField(max_length=20, choices=DataCategory.choices, default=DataCategory.OTHER)
+    data_disclosed = models.CharField(max_length=300, blank=True, help_text="What was handed over, in words.")
+    summary = models.TextField(help_text="What happened, in two or three sentences, as the sources say it.")
+    sources = models.ManyToManyField(SourceDocument, related_name="emergency_disclosures", blank=True)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.DRAFT)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = EmergencyDisclosureQuerySet.as_manager()
+    history = HistoricalRecords(m2m_fields=[sources])
+
+    class Meta:
+        ordering = ["-date_end", "company__name"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(date_end__gte=F("date_start")), name="reports_emergencydisclosure_end_not_before_start"
+            ),
+            models.CheckConstraint(condition=Q(count__gte=1), name="reports_emergencydisclosure_count_at_least_one"),
+            models.CheckConstraint(
+                condition=~Q(kind="event") | Q(count=1), name="reports_emergencydisclosure_event_is_one_disclosure"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+    def get_absolute_url(self) -> str:
+        return reverse("disclosure", args=[self.pk])
+
+    def clean(self) -> None:
+        errors: dict[str, str] = {}
+        if self.date_start and self.date_end and self.date_end < self.date_start:
+            errors["date_end"] = "The date range cannot end before it starts."
+        if self.count is not None and self.count < 1:
+            errors["count"] = "A disclosure record counts at least one disclosure."
+        elif self.kind == self.Kind.EVENT and self.count != 1:
+            errors["count"] = "A single event is one disclosure; record several as a batch."
+        if errors:
+            raise ValidationError(errors)
+
+
+class DataFeed(models.Model):
+    """Where a refresh fetches a company's published document from, and what it saw last time."""
+
+    name = models.CharField(max_length=200)
+    company = models.ForeignKey(Company, on_delete=models.PROTECT, related_name="feeds")
+    url = models.URLField(max_length=1000)
+    format = models.CharField(
+        max_length=30, help_text="Importer format; empty means detect from the content.", blank=True
+    )
+    enabled = models.BooleanField(default=True)
+    publish_on_import = models.BooleanField(
+        default=False, help_text="Publish new periods at once; otherwise they wait as drafts for staff review."
+    )
+    etag = models.CharField(max_length=300, blank=True, editable=False)
+    last_modified = models.CharField(max_length=100, blank=True, editable=False)
+    last_sha256 = models.CharField(max_length=64, blank=True, editable=False)
+    last_checked_at = models.DateTimeField(null=True, blank=True, editable=False)
+
+    class Meta:
+        ordering = ["company__name", "name"]
+        constraints = [models.UniqueConstraint(fields=["url"], name="reports_datafeed_unique_url")]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class ImportRun(models.Model):
+    """What one import did: a refresh of a feed, a staff upload or a command-line import."""
+
+    class Outcome(models.TextChoices):
+        RUNNING = "running", "Running"
+        SUCCEEDED = "succeeded", "Succeeded"
+        UNCHANGED = "unchanged", "Unchanged (same document as last time)"
+        FAILED = "failed", "Failed"
+
+    feed = models.ForeignKey(DataFeed, null=True, blank=True, on_delete=models.SET_NULL, related_name="runs")
+    source = models.ForeignKey(SourceDocument, null=True, blank=True, on_delete=models.SET_NULL, related_name="runs")
+    filename = models.CharField(max_length=300, blank=True)
+    format = models.CharField(max_length=30, blank=True)
+    triggered_by = models.CharField(max_length=100, blank=True, help_text="command, beat, staff user name")
+    started_at = models.DateTimeField(auto_now_add=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    outcome = models.CharField(max_length=10, choices=Outcome.choices, default=Outcome.RUNNING)
+    payload_sha256 = models.CharField(max_length=64, blank=True)
+    created = models.PositiveIntegerField(default=0)
+    updated = models.PositiveIntegerField(default=0)
+    unchanged = models.PositiveIntegerField(default=0)
+    rejected = models.PositiveIntegerField(default=0)
+    message = models.TextField(blank=True, help_text="The reason a run failed, or a one-line summary.")
+    errors = models.JSONField(default=list, blank=True)
+    warnings = models.JSONField(default=list, blank=True)
+
+    objects = ImportRunQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-started_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.filename or self.feed or 'import'} at {self.started_at:%Y-%m-%d %H:%M} ({self.outcome})"
+
+    @property
+    def duration_seconds(self) -> float | None:
+        if not self.finished_at:
+            return None
+        return (self.finished_at - self.started_at).total_seconds()
+
+
+class DataGeneration(models.Model):
+    """One row: a number that every finished refresh or publish bumps; caches are keyed by it."""
+
+    number = models.PositiveBigIntegerField(default=1)
+    changed_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [models.CheckConstraint(condition=Q(id=1), name="reports_datageneration_single_row")]
+
+    def __str__(self) -> str:
+        return f"generation {self.number}"

@@ -1,0 +1,81 @@
+"""The open-data contract of DESIGN.md: column order of the published CSVs, in one place."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from typing import Any
+
+from reports.formatting import csv_number
+
+#: Fixed first columns of /data/figures.csv, in this order. More may follow.
+FIGURE_COLUMNS = (
+    "company",
+    "scope",
+    "period_start",
+    "period_end",
+    "jurisdiction",
+    "request_type",
+    "measure",
+    "value",
+    "value_min",
+    "value_max",
+    "source_url",
+)
+FIGURE_EXTRA_COLUMNS = ("note",)
+
+#: Columns of /data/emergency-disclosures.csv, in this order.
+DISCLOSURE_COLUMNS = (
+    "company",
+    "date_start",
+    "date_end",
+    "count",
+    "agency",
+    "jurisdiction",
+    "basis",
+    "warrant",
+    "user_consent",
+    "user_notified",
+    "data_disclosed",
+    "summary",
+    "source_url",
+)
+
+
+def figure_rows(figures: Iterable[Any]) -> Iterator[list[str]]:
+    """Rows of figures.csv from Figure objects with period, company and source selected."""
+    for figure in figures:
+        period = figure.period
+        yield [
+            period.company.slug,
+            period.scope,
+            period.start.isoformat(),
+            period.end.isoformat(),
+            figure.jurisdiction,
+            figure.request_type,
+            figure.measure,
+            csv_number(figure.value),
+            csv_number(figure.value_min),
+            csv_number(figure.value_max),
+            (figure.source or period.source).url if (figure.source or period.source) else "",
+            figure.note,
+        ]
+
+
+def disclosure_rows(disclosures: Iterable[Any]) -> Iterator[list[str]]:
+    """Rows of emergency-disclosures.csv; several sources are joined with a space."""
+    for item in disclosures:
+        yield [
+            item.company.slug,
+            item.date_start.isoformat(),
+            item.date_end.isoformat(),
+            str(item.count),
+            item.agency,
+            item.jurisdiction,
+            item.basis,
+            item.warrant,
+            item.user_consent,
+            item.user_notified,
+            item.data_disclosed,
+            item.summary,
+            " ".join(source.url for source in item.sources.all()),
+        ]

@@ -1,0 +1,478 @@
+"""Every write to the published record goes through here.
+
+The one way in for data: archive the document, parse and validate it, then upsert every figure in
+one transaction under advisory locks, record an ImportRun and bump the cache generation.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import logging
+import zlib
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import PurePath
+from typing import Any
+from urllib.parse import urlsplit
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.core.files.base import ContentFile
+from django.db import DatabaseError, IntegrityError, connection, transaction
+from django.db.models import F
+from django.utils import timezone
+from simple_history.utils import bulk_create_with_history, bulk_update_with_history
+
+from reports import importers
+from reports.companies import KNOWN_COMPANIES
+from reports.importers.base import DocumentError, FigureRecord, ParsedDocument, PeriodRecord
+from reports.models import (
+    Company,
+    DataFeed,
+    DataGeneration,
+    EmergencyDisclosure,
+    Figure,
+    ImportRun,
+    ReportingPeriod,
+    SourceDocument,
+    Status,
+)
+
+log = logging.getLogger(__name__)
+
+#: Formats whose rows name their own sources: the file itself is not archived as a source.
+SELF_SOURCED_FORMATS = frozenset({"canonical_csv"})
+FIGURE_FIELDS = ("value", "value_min", "value_max", "note")
+PeriodKey = tuple[str, str, dt.date, dt.date]
+FigureKey = tuple[str, str, str]
+
+
+# --- Cache generation ---------------------------------------------------------------------------
+
+
+def bump_generation() -> int:
+    """Move every cache key on to a new generation; called when published data changes."""
+    DataGeneration.objects.get_or_create(id=1)
+    DataGeneration.objects.filter(id=1).update(number=F("number") + 1, changed_at=timezone.now())
+    from dashboard.caching import forget_generation
+
+    forget_generation()
+    return DataGeneration.objects.get(id=1).number
+
+
+def bump_generation_on_commit() -> None:
+    transaction.on_commit(bump_generation)
+
+
+# --- Planning an import (read-only: also the staff preview) -------------------------------------
+
+
+@dataclass
+class FigureChange:
+    period: str
+    key: FigureKey
+    old: str
+    new: str
+
+
+@dataclass
+class ImportPlan:
+    """What applying a parsed document would change, figure by figure."""
+
+    document: ParsedDocument
+    periods: dict[PeriodKey, ReportingPeriod | None]
+    creates: list[tuple[PeriodRecord, FigureRecord]] = field(default_factory=list)
+    updates: list[tuple[Figure, FigureRecord]] = field(default_factory=list)
+    unchanged: int = 0
+    #: Figures staff entered that the document leaves "not reported": kept, never blanked.
+    kept: int = 0
+    changes: list[FigureChange] = field(default_factory=list)
+
+    @property
+    def new_periods(self) -> list[PeriodKey]:
+        return [key for key, period in self.periods.items() if period is None]
+
+
+def plan_import(document: ParsedDocument) -> ImportPlan:
+    """Compare a parsed document with the database in two queries, whatever its size."""
+    keys = [record.key for record in document.periods]
+    existing = {
+        (p.company.slug, p.scope, p.start, p.end): p
+        for p in ReportingPeriod.objects.select_related("company").filter(
+            company__slug__in={key[0] for key in keys}, start__in={key[2] for key in keys}
+        )
+    }
+    plan = ImportPlan(document=document, periods={key: existing.get(key) for key in keys})
+    found = [p for p in plan.periods.values() if p is not None]
+    stored: dict[tuple[int, str, str, str], Figure] = {
+        (f.period_id, f.jurisdiction, f.request_type, f.measure): f
+        for f in Figure.objects.filter(period__in=found).select_related("source")
+    }
+    for record in document.periods:
+        period = plan.periods[record.key]
+        label = f"{record.company} {record.scope} {record.start}..{record.end}"
+        for figure in record.figures:
+            current = stored.get((period.pk, *figure.key)) if period else None
+            _plan_figure(plan, record, figure, current, label)
+    return plan
+
+
+def _plan_figure(
+    plan: ImportPlan, record: PeriodRecord, figure: FigureRecord, current: Figure | None, label: str
+) -> None:
+    new_text = _describe(figure.value, figure.value_min, figure.value_max)
+    if current is None:
+        plan.creates.append((record, figure))
+        plan.changes.append(FigureChange(label, figure.key, "", new_text))
+    elif current.kind != "not-reported" and not figure.is_reported:
+        plan.kept += 1
+    elif (*(getattr(current, name) for name in FIGURE_FIELDS), current.source.url if current.source else "") == (
+        figure.value,
+        figure.value_min,
+        figure.value_max,
+        figure.note,
+        _own_source_url(record, figure),
+    ):
+        plan.unchanged += 1
+    else:
+        plan.updates.append((current, figure))
+        old_text = _describe(current.value, current.value_min, current.value_max)
+        plan.changes.append(FigureChange(label, figure.key, old_text, new_text))
+
+
+def _own_source_url(record: PeriodRecord, figure: FigureRecord) -> str:
+    """A figure's own source, kept only when it differs from its period's."""
+    return figure.source_url if figure.source_url and figure.source_url != record.source_url else ""
+
+
+def _describe(value: Any, low: Any, high: Any) -> str:
+    from reports.formatting import format_figure
+
+    return format_figure(value, low, high)
+
+
+def preview_document(*, data: bytes, filename: str, fmt: str | None = None) -> ImportPlan:
+    """Parse and compare without writing anything: what staff see before they apply an upload."""
+    document = importers.parse(data, filename=filename, fmt=fmt)
+    return plan_import(document)
+
+
+# --- Applying an import --------------------------------------------------------------------------
+
+
+def import_document(
+    *,
+    data: bytes,
+    filename: str,
+    fmt: str | None = None,
+    source_url: str = "",
+    feed: DataFeed | None = None,
+    triggered_by: str = "",
+    user: AbstractBaseUser | None = None,
+    publish: bool = False,
+    force: bool = False,
+) -> ImportRun:
+    """Import one document. Always returns its ImportRun; on any failure nothing else changed."""
+    digest = hashlib.sha256(data).hexdigest()
+    run = ImportRun.objects.create(
+        feed=feed, filename=PurePath(filename).name, triggered_by=triggered_by, payload_sha256=digest, format=fmt or ""
+    )
+    try:
+        document = importers.parse(data, filename=PurePath(filename).name, fmt=fmt, source_url=source_url)
+        run.format = document.format
+        with transaction.atomic():
+            _lock([f"feed:{feed.pk}"] if feed else [])
+            _lock(sorted({f"company:{p.company}" for p in document.periods}))
+            if not force and _already_imported(digest, run):
+                return _finish(run, ImportRun.Outcome.UNCHANGED, "the same document was imported before")
+            plan = plan_import(document)
+            source = None
+            if document.format not in SELF_SOURCED_FORMATS:
+                source = _archive(data=data, filename=filename, document=document, source_url=source_url)
+            _apply(plan, run=run, source=source, publish=publish, reason=f"import of {run.filename}", user=user)
+            run.source = source
+            run.warnings = document.warnings
+            _finish(run, ImportRun.Outcome.SUCCEEDED, _summary(run))
+            if run.created or run.updated or plan.new_periods:
+                bump_generation_on_commit()
+    except DocumentError as error:
+        run.errors = error.errors
+        run.rejected = getattr(error, "rejected", 0) or len(error.errors)
+        _finish(run, ImportRun.Outcome.FAILED, error.describe())
+    except (IntegrityError, DatabaseError) as error:
+        _finish(run, ImportRun.Outcome.FAILED, f"the database refused the figures: {_first_line(error)}")
+    except Exception as error:
+        log.exception("import of %s failed", filename)
+        _finish(run, ImportRun.Outcome.FAILED, f"internal error while importing: {type(error).__name__}: {error}")
+    return run
+
+
+def _already_imported(digest: str, run: ImportRun) -> bool:
+    return ImportRun.objects.filter(
+        payload_sha256=digest, outcome=ImportRun.Outcome.SUCCEEDED, format=run.format
+    ).exists()
+
+
+def _lock(keys: Iterable[str]) -> None:
+    """PostgreSQL advisory locks held to the end of the transaction; SQLite serialises writers itself."""
+    if connection.vendor != "postgresql":
+        return
+    with connection.cursor() as cursor:
+        for key in keys:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [zlib.crc32(key.encode())])
+
+
+def _archive(*, data: bytes, filename: str, document: ParsedDocument, source_url: str) -> SourceDocument:
+    """The SourceDocument for these bytes: found by SHA-256, given its archived copy if it lacks one."""
+    digest = hashlib.sha256(data).hexdigest()
+    name = PurePath(filename).name
+    url = source_url or (document.periods[0].source_url + (f"#{name}" if name else ""))
+    slugs = {p.company for p in document.periods}
+    company = Company.objects.filter(slug=next(iter(slugs))).first() if len(slugs) == 1 else None
+    source = SourceDocument.objects.filter(sha256=digest).first()
+    if source is None:
+        source = SourceDocument(
+            url=url,
+            title=document.title or name,
+            publisher=document.publisher or (company.name if company else ""),
+            kind=SourceDocument.Kind.PRIMARY,
+            company=company,
+            published_on=document.published_on,
+            sha256=digest,
+            size=len(data),
+        )
+    source.retrieved_at = source.retrieved_at or timezone.now()
+    if not source.archive:
+        source.archive.save(name or f"{digest}.bin", ContentFile(data), save=False)
+    source._change_reason = f"archived by the import of {name}"  # type: ignore[attr-defined]
+    source.save()
+    return source
+
+
+def ensure_companies(slugs: Iterable[str]) -> dict[str, Company]:
+    """Companies by slug, creating the known ones (with their parents) on first use."""
+    wanted = set(slugs)
+    found = {c.slug: c for c in Company.objects.filter(slug__in=wanted)}
+    for slug in sorted(wanted - found.keys()):
+        info = KNOWN_COMPANIES.get(slug)
+        if info is None:
+            raise DocumentError(f"unknown company {slug!r}: add it in the admin first")
+        parent = ensure_companies([info["parent"]])[info["parent"]] if info["parent"] else None
+        found[slug] = Company.objects.create(
+            slug=slug,
+            name=info["name"],
+            parent=parent,
+            website=info["website"],
+            transparency_url=info["transparency_url"],
+        )
+    return found
+
+
+def _apply(
+    plan: ImportPlan,
+    *,
+    run: ImportRun,
+    source: SourceDocument | None,
+    publish: bool,
+    reason: str,
+    user: AbstractBaseUser | None,
+) -> None:
+    companies = ensure_companies(key[0] for key in plan.periods)
+    sources_by_url = _sources_for(plan.document) if source is None else {}
+
+    def own_source(record: PeriodRecord, figure: FigureRecord) -> SourceDocument | None:
+        url = _own_source_url(record, figure)
+        return sources_by_url[url] if url else None
+
+    for record in plan.document.periods:
+        period = plan.periods[record.key]
+        period_source = source or sources_by_url.get(record.source_url)
+        if period is None:
+            period = ReportingPeriod(
+                company=companies[record.company],
+                scope=record.scope,
+                start=record.start,
+                end=record.end,
+                status=Status.PUBLISHED if publish else Status.DRAFT,
+            )
+        changed = _set_if_changed(
+            period, published_on=record.published_on or period.published_on, source=period_source or period.source
+        )
+        if record.notes and record.notes not in period.notes:
+            period.notes = (period.notes + "\n" + record.notes).strip()
+            changed = True
+        if period.pk is None or changed:
+            period._change_reason = reason  # type: ignore[attr-defined]
+            period.save()
+        plan.periods[record.key] = period
+    new_figures = [
+        Figure(
+            period=plan.periods[record.key],
+            jurisdiction=f.jurisdiction,
+            request_type=f.request_type,
+            measure=f.measure,
+            value=f.value,
+            value_min=f.value_min,
+            value_max=f.value_max,
+            note=f.note,
+            source=own_source(record, f),
+        )
+        for record, f in plan.creates
+    ]
+    records_by_period_id = {plan.periods[record.key].pk: record for record in plan.document.periods}  # type: ignore[union-attr]
+    for figure, record_figure in plan.updates:
+        for name in FIGURE_FIELDS:
+            setattr(figure, name, getattr(record_figure, name))
+        figure.source = own_source(records_by_period_id[figure.period_id], record_figure)
+    bulk_create_with_history(new_figures, Figure, batch_size=2000, default_user=user, default_change_reason=reason)
+    bulk_update_with_history(
+        [f for f, _ in plan.updates],
+        Figure,
+        [*FIGURE_FIELDS, "source"],
+        batch_size=2000,
+        default_user=user,
+        default_change_reason=reason,
+    )
+    run.created, run.updated, run.unchanged = len(new_figures), len(plan.updates), plan.unchanged + plan.kept
+
+
+def _sources_for(document: ParsedDocument) -> dict[str, SourceDocument]:
+    """Self-sourced rows name their documents by URL: find each, or record it by its URL alone."""
+    urls = {p.source_url for p in document.periods if p.source_url}
+    urls |= {f.source_url for p in document.periods for f in p.figures if f.source_url}
+    found: dict[str, SourceDocument] = {}
+    for source in SourceDocument.objects.filter(url__in=urls).order_by("url", "-retrieved_at"):
+        found.setdefault(source.url, source)
+    for url in sorted(urls - found.keys()):
+        found[url] = SourceDocument.objects.create(url=url, title=url, publisher=urlsplit(url).hostname or "")
+    return found
+
+
+def _set_if_changed(instance: Any, **values: Any) -> bool:
+    changed = False
+    for name, value in values.items():
+        if getattr(instance, name) != value:
+            setattr(instance, name, value)
+            changed = True
+    return changed
+
+
+def _finish(run: ImportRun, outcome: str, message: str) -> ImportRun:
+    run.outcome = outcome
+    run.message = message
+    run.finished_at = timezone.now()
+    run.save()
+    return run
+
+
+def _summary(run: ImportRun) -> str:
+    return f"{run.created} created, {run.updated} updated, {run.unchanged} unchanged"
+
+
+def _first_line(error: Exception) -> str:
+    return str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
+
+
+# --- Publishing ----------------------------------------------------------------------------------
+
+
+def publish_periods(*, periods: Iterable[ReportingPeriod], user: AbstractBaseUser | None, reason: str) -> int:
+    """Publish draft periods (each needs its source), recording who and why; returns how many changed."""
+    changed = 0
+    with transaction.atomic():
+        for period in periods:
+            if period.status == Status.PUBLISHED:
+                continue
+            if not period.source_id:
+                raise DocumentError(f"{period} has no source document; add one before publishing")
+            period.status = Status.PUBLISHED
+            period._change_reason = reason  # type: ignore[attr-defined]
+            period._history_user = user  # type: ignore[attr-defined]
+            period.save()
+            changed += 1
+        if changed:
+            bump_generation_on_commit()
+    return changed
+
+
+def publish_disclosures(
+    *, disclosures: Iterable[EmergencyDisclosure], user: AbstractBaseUser | None, reason: str
+) -> int:
+    """Publish draft disclosures; each must cite at least one source."""
+    changed = 0
+    with transaction.atomic():
+        for disclosure in disclosures:
+            if disclosure.status == Status.PUBLISHED:
+                continue
+            if not disclosure.sources.exists():
+                raise DocumentError(f"“{disclosure}” has no source; a published disclosure needs at least one")
+            disclosure.status = Status.PUBLISHED
+            disclosure._change_reason = reason  # type: ignore[attr-defined]
+            disclosure._history_user = user  # type: ignore[attr-defined]
+            disclosure.save()
+            changed += 1
+        if changed:
+            bump_generation_on_commit()
+    return changed
+
+
+# --- Source documents and disclosures from structured data (the bundled dataset, staff bulk loads) ---
+
+
+def upsert_source_documents(*, rows: Iterable[dict[str, str]], reason: str) -> dict[str, SourceDocument]:
+    """Create or update SourceDocuments by URL from plain rows; returns them by URL."""
+    rows = list(rows)
+    companies = ensure_companies({row["company"] for row in rows if row.get("company")})
+    existing = {s.url: s for s in SourceDocument.objects.filter(url__in=[row["url"] for row in rows])}
+    result: dict[str, SourceDocument] = {}
+    for row in rows:
+        source = existing.get(row["url"]) or SourceDocument(url=row["url"])
+        changed = _set_if_changed(
+            source,
+            title=row["title"],
+            publisher=row["publisher"],
+            kind=row.get("kind") or SourceDocument.Kind.PRIMARY,
+            company=companies.get(row.get("company", "")),
+            published_on=dt.date.fromisoformat(row["published_on"]) if row.get("published_on") else None,
+            notes=row.get("notes", ""),
+        )
+        if row.get("sha256") and not source.archive:
+            changed |= _set_if_changed(source, sha256=row["sha256"], size=int(row["size"]) if row.get("size") else None)
+        if source.pk is None or changed:
+            source._change_reason = reason  # type: ignore[attr-defined]
+            source.save()
+        result[source.url] = source
+    return result
+
+
+def upsert_disclosures(*, items: Iterable[dict[str, Any]], publish: bool, reason: str) -> tuple[int, int]:
+    """Create or update disclosures by (company, title); returns (created, updated)."""
+    created = updated = 0
+    with transaction.atomic():
+        for item in items:
+            fields = dict(item)
+            urls = fields.pop("sources")
+            company = ensure_companies([fields.pop("company")])
+            sources = list(SourceDocument.objects.filter(url__in=urls))
+            if len(sources) != len(set(urls)):
+                missing = set(urls) - {s.url for s in sources}
+                raise DocumentError(
+                    f"disclosure “{fields['title']}” cites unknown sources: {', '.join(sorted(missing))}"
+                )
+            disclosure = EmergencyDisclosure.objects.filter(company__in=company.values(), title=fields["title"]).first()
+            disclosure = disclosure or EmergencyDisclosure(company=next(iter(company.values())))
+            fields["date_start"] = dt.date.fromisoformat(fields["date_start"])
+            fields["date_end"] = dt.date.fromisoformat(fields["date_end"])
+            if publish:
+                fields["status"] = Status.PUBLISHED
+            is_new = disclosure.pk is None
+            if _set_if_changed(disclosure, **fields) or is_new:
+                disclosure.full_clean(exclude=["sources"])
+                disclosure._change_reason = reason  # type: ignore[attr-defined]
+                disclosure.save()
+                created, updated = created + is_new, updated + (not is_new)
+            if set(disclosure.sources.all()) != set(sources):
+                disclosure.sources.set(sources)
+        if created or updated:
+            bump_generation_on_commit()
+    return created, updated

@@ -1,0 +1,34 @@
+"""The home page lists what the database holds; /healthz says whether its services answer."""
+
+from __future__ import annotations
+
+import pytest
+from django.test import Client
+
+from tests.factories import ReportingPeriodFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def test_the_home_page_lists_the_bundled_companies_reports_and_disclosures(client: Client, bundled_data: None) -> None:
+    page = client.get("/").content.decode()
+    assert "Amazon" in page and "Ring" in page
+    assert "Ring gave police doorbell footage 11 times" in page
+    assert "11 known disclosures" in page
+
+
+def test_drafts_never_reach_the_home_page(client: Client) -> None:
+    ReportingPeriodFactory(status="draft", company__name="Secretco", company__slug="secretco")
+    assert "Secretco" not in client.get("/").content.decode()
+
+
+def test_public_pages_set_no_cookie(client: Client, bundled_data: None) -> None:
+    response = client.get("/")
+    assert not response.cookies
+    assert "Cookie" not in response.get("Vary", "")
+
+
+def test_healthz_reports_the_database_and_the_broker(client: Client) -> None:
+    response = client.get("/healthz")
+    assert response.status_code == 200
+    assert response.json() == {"status": "ok", "database": "ok", "broker": "eager"}
