@@ -8,7 +8,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from django.db import models
-from django.db.models import Count, Exists, Max, OuterRef, Q, Sum
+from django.db.models import Count, Exists, Max, Min, OuterRef, Q, Sum
 
 if TYPE_CHECKING:
     from reports.models import Company, EmergencyDisclosure, Figure, ImportRun, ReportingPeriod, SourceDocument
@@ -43,6 +43,18 @@ class CompanyQuerySet(_CompanyBase):
         return self.filter(
             Exists(ReportingPeriod.objects.published().filter(company=OuterRef("pk")))
             | Exists(EmergencyDisclosure.objects.published().filter(company=OuterRef("pk")))
+        )
+
+    def with_emergency_reporting(self, jurisdiction: str = "US") -> CompanyQuerySet:
+        """Companies with published data, annotated with whether their published reports give emergency-request
+        figures at all (``reports_emergency``) and for ``jurisdiction`` (``reports_emergency_here``)."""
+        from reports.models import Figure
+
+        emergency = Figure.objects.published().filter(request_type="emergency", period__company=OuterRef("pk"))
+        return self.with_published_data().annotate(
+            published_periods=Count("periods", filter=Q(periods__status=PUBLISHED), distinct=True),
+            reports_emergency=Exists(emergency),
+            reports_emergency_here=Exists(emergency.filter(jurisdiction=jurisdiction)),
         )
 
 
@@ -92,6 +104,15 @@ class FigureQuerySet(_FigureBase):
             )
         )
 
+    def emergency_requests(self, jurisdiction: str = "US") -> FigureQuerySet:
+        """Published emergency-request figures of one jurisdiction (whole-company scope), newest period first."""
+        return (
+            self.published()
+            .filter(request_type="emergency", jurisdiction=jurisdiction, period__scope="total")
+            .select_related("period__company", "period__source", "source")
+            .order_by("period__company__name", "-period__start", "-period__end", "measure")
+        )
+
     def values_for_table(self) -> Any:
         return self.values(
             "period__company__slug",
@@ -118,6 +139,70 @@ class EmergencyDisclosureQuerySet(_DisclosureBase):
     def total_disclosures(self) -> int:
         """Disclosures, not rows: a batch of 11 counts 11."""
         return int(self.aggregate(total=Sum("count"))["total"] or 0)
+
+    # --- The emergency-disclosure tracker (dashboard/disclosures.py) ---
+
+    def matching(
+        self,
+        *,
+        company: str = "",
+        year: int | None = None,
+        data_category: str = "",
+        basis: str = "",
+        warrant: str = "",
+        user_consent: str = "",
+        user_notified: str = "",
+    ) -> EmergencyDisclosureQuerySet:
+        """The tracker's filters; a year matches every record whose date range touches it."""
+        lookups = {
+            "company__slug": company,
+            "data_category": data_category,
+            "basis": basis,
+            "warrant": warrant,
+            "user_consent": user_consent,
+            "user_notified": user_notified,
+        }
+        queryset = self.filter(**{field: value for field, value in lookups.items() if value})
+        if year is not None:
+            queryset = queryset.filter(date_start__year__lte=year, date_end__year__gte=year)
+        return queryset
+
+    def tallies(self) -> dict[str, int]:
+        """Disclosures (a batch of 11 counts 11) in total, by kind and by warrant / consent / notice: one query."""
+        sums: dict[str, Any] = {
+            "disclosures": Sum("count"),
+            "records": Count("id"),
+            "batches": Count("id", filter=Q(kind="batch")),
+            "in_batches": Sum("count", filter=Q(kind="batch")),
+            "events": Count("id", filter=Q(kind="event")),
+            "companies": Count("company", distinct=True),
+        }
+        for field in ("warrant", "user_consent", "user_notified"):
+            for answer in ("yes", "no", "unknown"):
+                sums[f"{field}_{answer}"] = Sum("count", filter=Q(**{field: answer}))
+        return {name: int(value or 0) for name, value in self.aggregate(**sums).items()}
+
+    def by_company(self) -> Any:
+        """Records and disclosures per company, most disclosures first."""
+        return (
+            self.values("company__slug", "company__name")
+            .annotate(records=Count("id"), disclosures=Sum("count"))
+            .order_by("-disclosures", "company__name")
+        )
+
+    def years_covered(self) -> range:
+        """Every year some record's date range touches, oldest first (empty when there is none)."""
+        span = self.aggregate(first=Min("date_start"), last=Max("date_end"))
+        return range(span["first"].year, span["last"].year + 1) if span["first"] else range(0)
+
+    def stated_standards(self) -> EmergencyDisclosureQuerySet:
+        """Records that quote the company's own standard, with their sources, per company, newest first."""
+        return (
+            self.exclude(company_standard="")
+            .select_related("company")
+            .prefetch_related("sources")
+            .order_by("company__name", "-date_end")
+        )
 
 
 class ImportRunQuerySet(_RunBase):
