@@ -8,7 +8,8 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from django.db import models
-from django.db.models import Count, Exists, Max, Min, OuterRef, Q, Sum
+from django.db.models import Count, Exists, Max, Min, OuterRef, Prefetch, Q, Subquery, Sum
+from django.db.models.functions import Coalesce
 
 if TYPE_CHECKING:
     from reports.models import Company, EmergencyDisclosure, Figure, ImportRun, ReportingPeriod, SourceDocument
@@ -57,6 +58,26 @@ class CompanyQuerySet(_CompanyBase):
             reports_emergency_here=Exists(emergency.filter(jurisdiction=jurisdiction)),
         )
 
+    def for_open_data(self) -> CompanyQuerySet:
+        """Companies with published data for the API, by slug; counts come from subqueries so that
+        joining periods and disclosures cannot multiply each other."""
+        from reports.models import EmergencyDisclosure, ReportingPeriod
+
+        periods = ReportingPeriod.objects.published().filter(company=OuterRef("pk")).order_by().values("company")
+        disclosures = EmergencyDisclosure.objects.published().filter(company=OuterRef("pk")).order_by()
+        return (
+            self.with_published_data()
+            .select_related("parent")
+            .annotate(
+                published_periods=Coalesce(Subquery(periods.annotate(n=Count("pk")).values("n")), 0),
+                latest_period_end=Subquery(periods.annotate(last=Max("end")).values("last")),
+                published_disclosures=Coalesce(
+                    Subquery(disclosures.values("company").annotate(n=Sum("count")).values("n")), 0
+                ),
+            )
+            .order_by("slug")
+        )
+
 
 class SourceDocumentQuerySet(_SourceBase):
     def public(self) -> SourceDocumentQuerySet:
@@ -78,6 +99,15 @@ class ReportingPeriodQuerySet(_PeriodBase):
 
     def latest_first(self) -> ReportingPeriodQuerySet:
         return self.order_by("-end", "company__name", "scope")
+
+    def for_open_data(self) -> ReportingPeriodQuerySet:
+        """Published periods for the API, with their figure count, in natural-key order."""
+        return (
+            self.published()
+            .with_company_and_source()
+            .annotate(figure_count=Count("figures"))
+            .order_by("company__slug", "scope", "start", "end")
+        )
 
     def newest_reports(self, limit: int = 8) -> ReportingPeriodQuerySet:
         """The most recently ending published periods, with what a list needs."""
@@ -135,6 +165,17 @@ class EmergencyDisclosureQuerySet(_DisclosureBase):
 
     def for_listing(self) -> EmergencyDisclosureQuerySet:
         return self.published().select_related("company").prefetch_related("sources")
+
+    def for_open_data(self) -> EmergencyDisclosureQuerySet:
+        """Published disclosures for the API and CSV, by company and dates; sources in URL order."""
+        from reports.models import SourceDocument
+
+        return (
+            self.published()
+            .select_related("company")
+            .prefetch_related(Prefetch("sources", queryset=SourceDocument.objects.order_by("url")))
+            .order_by("company__slug", "date_start", "date_end", "title", "pk")
+        )
 
     def total_disclosures(self) -> int:
         """Disclosures, not rows: a batch of 11 counts 11."""
