@@ -6,7 +6,7 @@ from django.conf import settings
 from django.contrib import admin
 from django.urls import path
 
-from dashboard import views
+from dashboard import provenance, views
 
 if settings.ADMIN_REQUIRE_2FA:
     from django_otp.admin import OTPAdminSite
@@ -22,10 +22,10 @@ urlpatterns = [
     path("companies/<slug:slug>/", views.company, name="company"),
     path(
         "reports/<slug:company>/<slug:scope>/<str:start>/<str:end>/",
-        views.report,
+        provenance.report,
         name="report",
     ),
-    path("sources/<int:pk>/", views.source, name="source"),
+    path("sources/<int:pk>/", provenance.source, name="source"),
     path("emergency-disclosures/<int:pk>/", views.disclosure, name="disclosure"),
     path(settings.ADMIN_PATH, admin.site.urls),
 ]

@@ -12,7 +12,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
 from dashboard.caching import cached_public
-from reports.models import Company, EmergencyDisclosure, ReportingPeriod, SourceDocument
+from reports.models import Company, EmergencyDisclosure, ReportingPeriod
 
 log = logging.getLogger(__name__)
 
@@ -35,27 +35,6 @@ def company(request: HttpRequest, slug: str) -> HttpResponse:
     company = get_object_or_404(Company.objects.with_published_data(), slug=slug)
     periods = ReportingPeriod.objects.published().with_company_and_source().filter(company=company)
     return render(request, "dashboard/company.html", {"company": company, "periods": periods})
-
-
-@require_GET
-@cached_public()
-def report(request: HttpRequest, company: str, scope: str, start: str, end: str) -> HttpResponse:
-    period = get_object_or_404(
-        ReportingPeriod.objects.published().with_company_and_source(),
-        company__slug=company,
-        scope=scope,
-        start=start,
-        end=end,
-    )
-    figures = period.figures.order_by("jurisdiction", "request_type", "measure")
-    return render(request, "dashboard/report.html", {"period": period, "figures": figures})
-
-
-@require_GET
-@cached_public()
-def source(request: HttpRequest, pk: int) -> HttpResponse:
-    document = get_object_or_404(SourceDocument.objects.public(), pk=pk)
-    return render(request, "dashboard/source.html", {"document": document})
 
 
 @require_GET
