@@ -1,0 +1,427 @@
+"""The chart registry: every chart on the site is built here, in Python, from querysets.
+
+A chart is identified by a slug and its state lives in the query string. ``build_chart(slug,
+params)`` validates the state (``ChartParamError`` with a sentence -> the caller answers 400) and
+returns a :class:`Chart`: the finding as a title, a computed summary sentence (also the alt text),
+the Plotly figure as a JSON-able dict, the table behind it (exactly what its CSV gives), notes,
+sources, the data date and the URLs of its CSV, images, embed and permalink.
+
+Builders register with :func:`register`; ``DashboardConfig.ready()`` imports the modules that
+hold them, so the registry is complete before the first request.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import re
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import TYPE_CHECKING, Any
+from urllib.parse import urlencode
+
+import plotly.graph_objects as go
+from django.conf import settings
+
+from reports.formatting import csv_number, format_number
+from reports.periods import period_dates, period_label
+
+if TYPE_CHECKING:
+    from reports.models import SourceDocument
+
+# --- Colours and styles: defined once, the same on every chart ---------------------------------
+
+#: One colour per company, from the colour-blind-safe Okabe-Ito palette.
+COMPANY_COLOURS: dict[str, str] = {
+    "amazon": "#E69F00",  # orange
+    "ring": "#56B4E9",  # sky blue
+    "google": "#009E73",  # bluish green
+    "meta": "#0072B2",  # blue
+    "apple": "#CC79A7",  # reddish purple
+    "microsoft": "#D55E00",  # vermillion
+}
+#: Companies the table above does not name get these, in order of their slug.
+SPARE_COLOURS = ("#7F7F7F", "#A6761D", "#666666", "#1B9E77")
+#: Request types are told apart by dash, marker and bar pattern as well as colour.
+SERIES_COLOURS = ("#0072B2", "#E69F00", "#009E73", "#D55E00", "#CC79A7", "#56B4E9", "#7F7F7F", "#A6761D")
+DASHES = ("solid", "dash", "dot", "dashdot", "longdash", "longdashdot")
+SYMBOLS = ("circle", "square", "diamond", "triangle-up", "triangle-down", "cross", "x", "star")
+PATTERNS = ("", "/", ".", "x", "\\", "-", "|", "+")
+#: The order request types are listed and styled in, so each keeps its look from chart to chart.
+REQUEST_TYPE_ORDER = (
+    "all",
+    "legal-process",
+    "subpoena",
+    "search-warrant",
+    "other-court-order",
+    "2703d-order",
+    "pen-register",
+    "wiretap",
+    "emergency",
+    "preservation",
+    "other-legal",
+    "account",
+    "device",
+    "financial-identifier",
+    "mlat",
+    "national-security",
+    "nsl",
+    "fisa",
+    "fisa-content",
+    "fisa-non-content",
+)
+FONT = 'system-ui, -apple-system, "Segoe UI", Roboto, "Helvetica Neue", Arial, sans-serif'
+
+
+def company_colour(slug: str, known: Sequence[str] = ()) -> str:
+    """The company's colour; an unlisted company gets a spare one, stable for a given set of slugs."""
+    if slug in COMPANY_COLOURS:
+        return COMPANY_COLOURS[slug]
+    others = sorted(s for s in {*known, slug} if s not in COMPANY_COLOURS)
+    return SPARE_COLOURS[others.index(slug) % len(SPARE_COLOURS)]
+
+
+@dataclass(frozen=True)
+class SeriesStyle:
+    colour: str
+    dash: str
+    symbol: str
+    pattern: str
+
+
+def request_type_style(request_type: str) -> SeriesStyle:
+    """The same colour, dash, marker and bar pattern for a request type on every chart."""
+    order = REQUEST_TYPE_ORDER.index(request_type) if request_type in REQUEST_TYPE_ORDER else len(REQUEST_TYPE_ORDER)
+    return SeriesStyle(
+        SERIES_COLOURS[order % len(SERIES_COLOURS)],
+        DASHES[order % len(DASHES)],
+        SYMBOLS[order % len(SYMBOLS)],
+        PATTERNS[order % len(PATTERNS)],
+    )
+
+
+def request_type_sort_key(request_type: str) -> tuple[int, str]:
+    order = REQUEST_TYPE_ORDER.index(request_type) if request_type in REQUEST_TYPE_ORDER else len(REQUEST_TYPE_ORDER)
+    return order, request_type
+
+
+# --- Errors, parameters and the registry -------------------------------------------------------
+
+
+class ChartParamError(ValueError):
+    """A chart state that cannot be drawn; the message is a sentence for the reader (HTTP 400)."""
+
+
+class UnknownChart(LookupError):
+    """No chart is registered under this slug (HTTP 404)."""
+
+
+_FREE_VALUE = re.compile(r"^[A-Za-z0-9_.\-]{1,40}$")
+
+
+@dataclass(frozen=True)
+class Param:
+    """One piece of a chart's state in the query string."""
+
+    name: str
+    label: str
+    default: str = ""
+    #: Allowed values and their labels; ``None`` lets the builder check the value against the data.
+    choices: tuple[tuple[str, str], ...] | None = None
+    #: Part of the page's path (the company of a company page), not a filter of the page.
+    in_path: bool = False
+
+    def clean(self, raw: str | None) -> str:
+        value = (raw or "").strip() or self.default
+        if self.choices is not None:
+            allowed = [choice for choice, _ in self.choices]
+            if value not in allowed:
+                listed = ", ".join(allowed[:12]) + (", …" if len(allowed) > 12 else "")
+                raise ChartParamError(f"{self.label} must be one of {listed}; “{value[:40]}” is not.")
+        elif value and not _FREE_VALUE.match(value):
+            raise ChartParamError(f"{self.label} “{value[:40]}” is not a valid value.")
+        return value
+
+
+@dataclass(frozen=True)
+class ChartSpec:
+    """A registered chart: its slug, what it shows in general, its parameters and its builder."""
+
+    slug: str
+    name: str
+    description: str
+    params: tuple[Param, ...]
+    builder: Callable[[dict[str, str]], Chart]
+    #: The page that shows the chart for a state (a path without query string).
+    page: Callable[[dict[str, str]], str]
+
+    def clean(self, params: Mapping[str, Any]) -> dict[str, str]:
+        """The validated, normalised state: every declared parameter, in declared order."""
+        state: dict[str, str] = {}
+        for param in self.params:
+            raw = params.get(param.name)
+            state[param.name] = param.clean(raw if isinstance(raw, str) or raw is None else str(raw))
+        return state
+
+
+CHARTS: dict[str, ChartSpec] = {}
+
+
+def register(
+    slug: str,
+    *,
+    name: str,
+    description: str,
+    params: Sequence[Param],
+    page: Callable[[dict[str, str]], str],
+) -> Callable[[Callable[[dict[str, str]], Chart]], Callable[[dict[str, str]], Chart]]:
+    """Register a builder: ``@register("slug", name=..., description=..., params=[...], page=...)``."""
+
+    def decorator(builder: Callable[[dict[str, str]], Chart]) -> Callable[[dict[str, str]], Chart]:
+        CHARTS[slug] = ChartSpec(slug, name, description, tuple(params), builder, page)
+        return builder
+
+    return decorator
+
+
+def build_chart(slug: str, params: Mapping[str, Any]) -> Chart:
+    """Validate ``params`` for the chart ``slug`` and build it (ChartParamError, UnknownChart)."""
+    spec = CHARTS.get(slug)
+    if spec is None:
+        raise UnknownChart(f"There is no chart called “{slug[:40]}”.")
+    return spec.builder(spec.clean(params))
+
+
+# --- The chart -----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Column:
+    """A column of a chart's table and CSV. ``kind``: text, number, percent, date or url."""
+
+    key: str
+    label: str
+    kind: str = "text"
+
+
+@dataclass(frozen=True)
+class Option:
+    value: str
+    label: str
+
+
+@dataclass(frozen=True)
+class Control:
+    """A filter a page shows for a chart parameter, with the options the data allows."""
+
+    name: str
+    label: str
+    options: tuple[Option, ...]
+    selected: str
+
+
+@dataclass
+class Chart:
+    slug: str
+    params: dict[str, str]
+    title: str
+    subtitle: str
+    summary: str
+    figure: dict[str, Any]
+    columns: list[Column]
+    rows: list[list[Any]]
+    notes: list[str] = field(default_factory=list)
+    sources: list[SourceDocument] = field(default_factory=list)
+    data_updated: dt.datetime | None = None
+    controls: list[Control] = field(default_factory=list)
+    #: False when nothing matched: pages show the message instead of an empty plot.
+    has_data: bool = True
+
+    @property
+    def spec(self) -> ChartSpec:
+        return CHARTS[self.slug]
+
+    @property
+    def dom_id(self) -> str:
+        return f"chart-{self.slug}"
+
+    def query_string(self) -> str:
+        """The whole state, every parameter in declared order, so a link keeps meaning the same."""
+        return urlencode(self.params)
+
+    def csv_url(self) -> str:
+        return f"/charts/{self.slug}.csv?{self.query_string()}"
+
+    def embed_url(self) -> str:
+        return f"/embed/{self.slug}?{self.query_string()}"
+
+    def image_url(self, fmt: str) -> str:
+        return f"/charts/{self.slug}.{fmt}?{self.query_string()}"
+
+    @property
+    def png_url(self) -> str:
+        return self.image_url("png")
+
+    @property
+    def svg_url(self) -> str:
+        return self.image_url("svg")
+
+    def permalink(self) -> str:
+        """The page showing this chart in this state, anchored on the chart."""
+        in_path = {param.name for param in self.spec.params if param.in_path}
+        query = urlencode({k: v for k, v in self.params.items() if k not in in_path})
+        return f"{self.spec.page(self.params)}{'?' + query if query else ''}#{self.dom_id}"
+
+    def absolute_permalink(self) -> str:
+        return settings.SITE_URL + self.permalink()
+
+    def citation(self) -> str:
+        """A ready citation: title, site, permalink and the date of the data."""
+        updated = f"data as of {self.data_updated:%-d %B %Y}" if self.data_updated else "data as published"
+        return f"Data Demands, “{self.title}”, {self.absolute_permalink()} ({updated})."
+
+    def csv_text(self) -> str:
+        buffer = io.StringIO()
+        writer = csv.writer(buffer, lineterminator="\n")
+        writer.writerow([column.key for column in self.columns])
+        for row in self.rows:
+            writer.writerow([csv_cell(value) for value in row])
+        return buffer.getvalue()
+
+    def table(self) -> list[list[str]]:
+        """The rows as a reader sees them: thousands separators, dates, nothing left as None."""
+        return [
+            [table_cell(value, column) for value, column in zip(row, self.columns, strict=True)] for row in self.rows
+        ]
+
+    @property
+    def figure_id(self) -> str:
+        return f"{self.dom_id}-figure"
+
+
+def csv_cell(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, Decimal):
+        return csv_number(value)
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    return str(value)
+
+
+def table_cell(value: Any, column: Column) -> str:
+    if value is None or value == "":
+        return ""
+    if isinstance(value, Decimal | int | float) and column.kind in ("number", "percent"):
+        return format_number(value) + ("%" if column.kind == "percent" else "")
+    if isinstance(value, dt.date):
+        return f"{value:%-d %b %Y}"
+    return str(value)
+
+
+# --- Figure helpers shared by the builders --------------------------------------------------------
+
+
+def midpoint(start: dt.date, end: dt.date) -> str:
+    """Where a period sits on a time axis: its middle, so irregular periods stay in place."""
+    return (start + (end - start) / 2).isoformat()
+
+
+def period_hover(start: dt.date, end: dt.date) -> str:
+    return f"{period_label(start, end)} ({period_dates(start, end)})"
+
+
+def as_float(value: Decimal | None) -> float | None:
+    return float(value) if value is not None else None
+
+
+@dataclass(frozen=True)
+class Break:
+    """A change in how a company reports, marked on the time axis."""
+
+    on: dt.date
+    label: str
+    sentence: str
+
+
+def base_layout(*, y_title: str = "", percent: bool = False, height: int = 420, **extra: Any) -> go.Layout:
+    """The look every chart shares; charts.js swaps text and grid colours for dark mode."""
+    return go.Layout(
+        template="none",
+        font={"family": FONT, "size": 13, "color": "#1d1d1f"},
+        height=height,
+        margin={"l": 64, "r": 16, "t": 16, "b": 48},
+        paper_bgcolor="rgba(0,0,0,0)",
+        plot_bgcolor="rgba(0,0,0,0)",
+        hovermode="closest",
+        hoverlabel={"font": {"family": FONT}, "align": "left"},
+        legend={"orientation": "h", "x": 0, "y": -0.14, "xanchor": "left", "yanchor": "top"},
+        xaxis={"type": "date", "gridcolor": "#e4e4ea", "zeroline": False, "automargin": True},
+        yaxis={
+            "title": {"text": y_title},
+            "gridcolor": "#e4e4ea",
+            "rangemode": "tozero",
+            "tickformat": ",.0f" if not percent else ".0f",
+            "ticksuffix": "%" if percent else "",
+            "range": [0, 100] if percent else None,
+            "zeroline": True,
+            "zerolinecolor": "#b8b8c0",
+            "automargin": True,
+        },
+        separators=".,",
+        **extra,
+    )
+
+
+def break_marks(breaks: Iterable[Break]) -> dict[str, list[dict[str, Any]]]:
+    """Vertical dashed lines with a short label for each break in the reporting."""
+    shapes: list[dict[str, Any]] = []
+    annotations: list[dict[str, Any]] = []
+    for number, mark in enumerate(breaks, start=1):
+        day = mark.on.isoformat()
+        shapes.append(
+            {
+                "type": "line",
+                "x0": day,
+                "x1": day,
+                "y0": 0,
+                "y1": 1,
+                "yref": "paper",
+                "line": {"color": "#8a8a96", "width": 1.5, "dash": "dot"},
+            }
+        )
+        annotations.append(
+            {
+                "x": day,
+                "y": 1,
+                "yref": "paper",
+                "text": f"{number}",
+                "hovertext": mark.sentence,
+                "showarrow": False,
+                "xanchor": "left",
+                "yanchor": "top",
+                "font": {"size": 12, "color": "#5b5b66"},
+                "bgcolor": "rgba(255,255,255,0.6)",
+            }
+        )
+    return {"shapes": shapes, "annotations": annotations}
+
+
+def empty_figure(message: str) -> dict[str, Any]:
+    layout = base_layout(height=220)
+    layout.update(
+        xaxis={"visible": False},
+        yaxis={"visible": False},
+        annotations=[{"text": message, "showarrow": False, "x": 0.5, "y": 0.5, "xref": "paper", "yref": "paper"}],
+    )
+    return go.Figure(layout=layout).to_plotly_json()
+
+
+def data_updated() -> dt.datetime | None:
+    """When the published data last changed (the generation every cache is keyed by)."""
+    from dashboard.caching import current_generation
+
+    _, changed_at = current_generation()
+    return dt.datetime.fromtimestamp(changed_at, tz=dt.UTC) if changed_at else None
