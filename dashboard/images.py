@@ -1,0 +1,222 @@
+"""Static PNG and SVG images of charts, for og:image, newsletters and readers without JavaScript.
+
+kaleido draws the Plotly figure with Debian's Chromium (``CHROMIUM_PATH``) and the site's own
+plotly.js bundle, never a downloaded browser or a CDN. Starting Chromium takes seconds, so each
+image is kept on disk under ``MEDIA_ROOT/charts/<generation>/`` until the data changes, renders
+are limited per process, and every render has a deadline: a missing, busy or stuck browser
+becomes a clear 503, never a hung worker.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import copy
+import hashlib
+import logging
+import os
+import shutil
+import tempfile
+import threading
+from pathlib import Path
+from queue import Empty, Queue
+from typing import Any
+
+from django.conf import settings
+from django.http import Http404, HttpRequest, HttpResponse
+from django.views.decorators.http import require_GET
+
+from dashboard.caching import cached_public, current_generation
+from dashboard.charts import Chart, ChartParamError, UnknownChart, build_chart
+
+log = logging.getLogger(__name__)
+
+#: Content types of the formats a chart can be exported to.
+FORMATS = {"png": "image/png", "svg": "image/svg+xml"}
+#: 1200 x 630 is what link previews (og:image) crop to; scale 2 keeps the PNG sharp on hi-dpi.
+IMAGE_WIDTH, IMAGE_HEIGHT, PNG_SCALE = 1200, 630, 2
+#: The PNG's size in pixels (og:image and oEmbed thumbnail sizes).
+PNG_WIDTH, PNG_HEIGHT = IMAGE_WIDTH * PNG_SCALE, IMAGE_HEIGHT * PNG_SCALE
+PLOTLY_JS = Path(settings.BASE_DIR) / "static" / "vendor" / "plotly" / "plotly-basic-4.1.1.min.js"
+
+_renders = threading.BoundedSemaphore(max(1, int(getattr(settings, "CHART_IMAGE_CONCURRENCY", 2))))
+
+
+class ImageUnavailable(Exception):
+    """Chromium is missing, busy, too slow or failed: the route answers 503 with this message."""
+
+
+def chromium_path() -> str:
+    return str(getattr(settings, "CHROMIUM_PATH", os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")))
+
+
+def render_timeout() -> float:
+    return float(getattr(settings, "CHART_IMAGE_TIMEOUT_SECONDS", 45))
+
+
+def render_figure(figure: dict[str, Any], fmt: str, *, width: int = IMAGE_WIDTH, height: int = IMAGE_HEIGHT) -> bytes:
+    """Draw one Plotly figure dict as PNG or SVG bytes with a fresh headless Chromium."""
+    if fmt not in FORMATS:
+        raise ValueError(f"unknown image format {fmt!r}: use one of {', '.join(FORMATS)}")
+    browser = chromium_path()
+    if not (Path(browser).is_file() and os.access(browser, os.X_OK)):
+        raise ImageUnavailable(f"Chart images need Chromium at {browser}, which is not installed on this server.")
+    timeout = render_timeout()
+    # One render at a time per core or so: each one is a whole browser.
+    if not _renders.acquire(timeout=timeout):
+        raise ImageUnavailable("Every chart image renderer is busy; try again in a minute.")
+    try:
+        return _run_with_deadline(figure, fmt, width, height, browser, timeout)
+    finally:
+        _renders.release()
+
+
+def _run_with_deadline(
+    figure: dict[str, Any], fmt: str, width: int, height: int, browser: str, timeout: float
+) -> bytes:
+    # kaleido is asyncio code; its own thread and event loop keep it clear of whatever loop (ASGI,
+    # Playwright) the calling thread may have, and the join bounds the wait even if Chromium hangs.
+    results: Queue[bytes | BaseException] = Queue(maxsize=1)
+
+    def run() -> None:
+        try:
+            results.put(asyncio.run(asyncio.wait_for(_calc(figure, fmt, width, height, browser, timeout), timeout)))
+        except BaseException as error:  # handed to the caller's thread, which decides
+            results.put(error)
+
+    thread = threading.Thread(target=run, name="chart-image", daemon=True)
+    thread.start()
+    try:
+        outcome = results.get(timeout=timeout + 10)
+    except Empty:
+        raise ImageUnavailable(f"Drawing the chart image took longer than {timeout:.0f} s.") from None
+    if isinstance(outcome, TimeoutError):
+        raise ImageUnavailable(f"Drawing the chart image took longer than {timeout:.0f} s.") from outcome
+    if isinstance(outcome, BaseException):
+        log.warning("chart image failed: %r", outcome)
+        raise ImageUnavailable("The chart image could not be drawn.") from outcome
+    return outcome
+
+
+async def _calc(figure: dict[str, Any], fmt: str, width: int, height: int, browser: str, timeout: float) -> bytes:
+    import kaleido
+
+    # mathjax=False: kaleido would otherwise load MathJax from a CDN.
+    kopts = {"path": browser, "plotlyjs": str(PLOTLY_JS), "mathjax": False, "timeout": timeout}
+    opts = {"format": fmt, "width": width, "height": height, "scale": PNG_SCALE if fmt == "png" else 1}
+    data = await kaleido.calc_fig(figure, opts=opts, kopts=kopts)
+    if not data:
+        raise ImageUnavailable("Chromium returned an empty image.")
+    return data
+
+
+# --- Files kept per data generation -------------------------------------------------------------
+
+
+def image_dir(generation: int) -> Path:
+    return Path(settings.MEDIA_ROOT) / "charts" / str(generation)
+
+
+def image_path(generation: int, key: str, fmt: str) -> Path:
+    """Where the image for one chart state lives in one data generation."""
+    digest = hashlib.sha256(key.encode()).hexdigest()[:32]
+    return image_dir(generation) / f"{digest}.{fmt}"
+
+
+def cached_render(generation: int, key: str, fmt: str, figure: dict[str, Any]) -> bytes:
+    """The image for ``key`` in this generation: read from disk, or drawn once and written atomically."""
+    path = image_path(generation, key, fmt)
+    try:
+        return path.read_bytes()
+    except FileNotFoundError:
+        pass
+    data = render_figure(figure, fmt)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    # Write then rename, so a concurrent reader never sees half a file.
+    with tempfile.NamedTemporaryFile(dir=path.parent, suffix=".part", delete=False) as handle:
+        handle.write(data)
+    os.replace(handle.name, path)
+    _forget_old_generations(generation)
+    return data
+
+
+def _forget_old_generations(generation: int) -> None:
+    # The previous generation stays: a worker that has not yet seen the bump may still ask for it.
+    root = image_dir(generation).parent
+    for child in root.iterdir():
+        if child.is_dir() and child.name.isdigit() and int(child.name) < generation - 1:
+            shutil.rmtree(child, ignore_errors=True)
+
+
+def image_figure(figure: dict[str, Any], *, title: str, subtitle: str = "", source_line: str = "") -> dict[str, Any]:
+    """A copy of a page's figure made to stand alone as a picture: its title, subtitle and source
+    drawn in, a fixed size, light colours."""
+    fig = copy.deepcopy(figure)
+    layout = fig.setdefault("layout", {})
+    heading = f"<b>{_escape(title)}</b>"
+    if subtitle:
+        heading += f"<br><span style='font-size:15px'>{_escape(subtitle)}</span>"
+    layout["title"] = {"text": heading, "x": 0.02, "xanchor": "left", "y": 0.96, "yanchor": "top", "font": {"size": 22}}
+    layout["width"], layout["height"], layout["autosize"] = IMAGE_WIDTH, IMAGE_HEIGHT, False
+    margin = dict(layout.get("margin") or {})
+    margin.update({"t": 110 if subtitle else 80, "b": max(int(margin.get("b", 0) or 0), 90), "l": 70, "r": 30})
+    layout["margin"] = margin
+    layout["paper_bgcolor"], layout["plot_bgcolor"] = "#ffffff", "#ffffff"
+    layout["font"] = {**(layout.get("font") or {}), "color": "#1d1d1f"}
+    if source_line:
+        note = {
+            "text": _escape(source_line),
+            "xref": "paper",
+            "yref": "paper",
+            "x": 0,
+            "y": 0,
+            "xanchor": "left",
+            "yanchor": "top",
+            "yshift": -60,
+            "showarrow": False,
+            "align": "left",
+            "font": {"size": 12, "color": "#5b5b66"},
+        }
+        layout["annotations"] = [*(layout.get("annotations") or []), note]
+    return fig
+
+
+def _escape(text: str) -> str:
+    # Plotly renders a small HTML subset in text; data never should be read as markup.
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+# --- The route ------------------------------------------------------------------------------------
+
+
+@require_GET
+@cached_public(max_age=3600, s_maxage=86400)
+def chart_image(request: HttpRequest, slug: str, fmt: str) -> HttpResponse:
+    """``/charts/<slug>.png|.svg?<state>``: the chart as a picture, drawn once per data generation."""
+    try:
+        chart = build_chart(slug, request.GET)
+    except UnknownChart as error:
+        raise Http404(str(error)) from error
+    except ChartParamError as error:
+        return HttpResponse(str(error), status=400, content_type="text/plain; charset=utf-8")
+    generation, _ = current_generation()
+    figure = image_figure(chart.figure, title=chart.title, subtitle=chart.subtitle, source_line=source_line(chart))
+    try:
+        data = cached_render(generation, f"{slug}?{chart.query_string()}", fmt, figure)
+    except ImageUnavailable as error:
+        response = HttpResponse(str(error), status=503, content_type="text/plain; charset=utf-8")
+        response["Retry-After"] = "60"
+        response["Cache-Control"] = "no-store"  # a CDN must not keep the outage
+        return response
+    response = HttpResponse(data, content_type=FORMATS[fmt])
+    response["Content-Disposition"] = f'inline; filename="data-demands-{slug}.{fmt}"'
+    return response
+
+
+def source_line(chart: Chart) -> str:
+    """'Source: Amazon (Jul 2020) · Data as of 3 Mar 2025 · <permalink>' under the picture."""
+    publishers = list(dict.fromkeys(source.publisher for source in chart.sources))
+    parts = [f"Source: {', '.join(publishers[:3])}{' and others' if len(publishers) > 3 else ''}"] if publishers else []
+    if chart.data_updated:
+        parts.append(f"Data as of {chart.data_updated:%-d %b %Y}")
+    parts.append(f"Data Demands · {chart.absolute_permalink()}")
+    return " · ".join(parts)
