@@ -3,12 +3,17 @@
 from __future__ import annotations
 
 from decimal import Decimal
+from functools import partial
 from typing import Any
 
 from django import forms
 from django.contrib import admin, messages
+from django.db import transaction
 from django.db.models import QuerySet
 from django.http import HttpRequest
+from django.urls import reverse
+from django.utils.html import format_html, format_html_join
+from django.utils.safestring import SafeString
 from simple_history.admin import SimpleHistoryAdmin
 
 from reports import services
@@ -194,10 +199,66 @@ class EmergencyDisclosureAdmin(SimpleHistoryAdmin):
 
 @admin.register(DataFeed)
 class DataFeedAdmin(admin.ModelAdmin):
-    list_display = ("name", "company", "format", "enabled", "last_checked_at")
+    list_display = ("name", "company", "format", "enabled", "last_checked_at", "runs_link")
     list_filter = ("enabled", "company")
     search_fields = ("name", "url")
-    readonly_fields = ("etag", "last_modified", "last_sha256", "last_checked_at")
+    readonly_fields = ("etag", "last_modified", "last_sha256", "last_checked_at", "recent_runs")
+    actions = ["run_now"]
+    recent_run_count = 10
+
+    @admin.action(description="Run the selected feeds now")
+    def run_now(self, request: HttpRequest, queryset: QuerySet[DataFeed]) -> None:
+        from reports.tasks import refresh_feed
+
+        feed_ids = list(queryset.values_list("pk", flat=True))
+        for feed_id in feed_ids:
+            # robust: without a broker the task runs right here, and one failing feed must not stop the others.
+            task = partial(refresh_feed.delay, feed_id, triggered_by=f"staff {request.user.get_username()}")
+            transaction.on_commit(task, robust=True)
+        self.message_user(
+            request,
+            f"Refresh started for {len(feed_ids)} feed{'s' if len(feed_ids) != 1 else ''}; "
+            "each run appears on its feed's page and under Import runs.",
+            messages.SUCCESS,
+        )
+
+    @admin.display(description="Runs")
+    def runs_link(self, obj: DataFeed) -> SafeString:
+        url = reverse("admin:reports_importrun_changelist") + f"?feed__id__exact={obj.pk}"
+        return format_html('<a href="{}">runs</a>', url)
+
+    @admin.display(description="Recent runs")
+    def recent_runs(self, obj: DataFeed) -> SafeString | str:
+        runs = list(obj.runs.order_by("-started_at", "-id")[: self.recent_run_count]) if obj.pk else []
+        if not runs:
+            return "No run yet."
+        rows = format_html_join(
+            "",
+            '<tr><td><a href="{}">{}</a></td><td>{}</td><td>{}</td><td>{}</td></tr>',
+            (
+                (
+                    reverse("admin:reports_importrun_change", args=[run.pk]),
+                    f"{run.started_at:%Y-%m-%d %H:%M:%S}",
+                    run.get_outcome_display(),
+                    f"{run.created} created, {run.updated} updated, {run.unchanged} unchanged, {run.rejected} rejected",
+                    _lines(run.errors[:5] or [run.message]),
+                )
+                for run in runs
+            ),
+        )
+        return format_html(
+            "<table><thead><tr><th>Started</th><th>Outcome</th><th>Figures</th><th>Message and errors</th></tr>"
+            '</thead><tbody>{}</tbody></table><p><a href="{}">All runs of this feed</a></p>',
+            rows,
+            reverse("admin:reports_importrun_changelist") + f"?feed__id__exact={obj.pk}",
+        )
+
+
+def _lines(items: list[str]) -> SafeString | str:
+    """Messages as an escaped list, one per line."""
+    if not items:
+        return "None."
+    return format_html("<ol>{}</ol>", format_html_join("", "<li>{}</li>", ((item,) for item in items)))
 
 
 @admin.register(ImportRun)
@@ -216,6 +277,22 @@ class ImportRunAdmin(admin.ModelAdmin):
     list_filter = ("outcome", "format", "feed")
     search_fields = ("filename", "message", "payload_sha256")
     list_select_related = ("feed",)
+    # A run is a record of what happened: staff read it, nobody edits it.
+    fieldsets = (
+        (None, {"fields": ("outcome", "message", "feed", "source", "filename", "format", "triggered_by")}),
+        ("When", {"fields": ("started_at", "finished_at")}),
+        ("Figures", {"fields": ("created", "updated", "unchanged", "rejected", "payload_sha256")}),
+        ("Errors and warnings", {"fields": ("errors_list", "warnings_list")}),
+    )
+    readonly_fields = ("started_at", "errors_list", "warnings_list")
+
+    @admin.display(description="Errors")
+    def errors_list(self, obj: ImportRun) -> SafeString | str:
+        return _lines(obj.errors)
+
+    @admin.display(description="Warnings")
+    def warnings_list(self, obj: ImportRun) -> SafeString | str:
+        return _lines(obj.warnings)
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False

@@ -127,7 +127,7 @@ def _handler(server: FeedServer) -> type[BaseHTTPRequestHandler]:
                 # Promises more than it sends, then hangs up: a transfer broken midway.
                 self.send_response(200)
                 self.send_header("Content-Type", "text/csv")
-                self.send_header("Content-Length", str(len(server.good) * 10))
+                self.send_header("Content-Length", str(len(server.good) + 1000))
                 self.end_headers()
                 self.wfile.write(server.good)
                 self.close_connection = True
