@@ -41,6 +41,7 @@ test: install
 lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/bandit -r dashboard reports -ll -q
 
 format: install
 	$(BIN)/ruff format .

@@ -57,6 +57,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "dashboard.security.PermissionsPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "csp.middleware.CSPMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -153,10 +154,16 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 AXES_FAILURE_LIMIT = env_int("AXES_FAILURE_LIMIT", 5, minimum=1)
-AXES_COOLOFF_TIME = env_int("AXES_COOLOFF_HOURS", 1, minimum=1)
+AXES_COOLOFF_TIME = env_int("AXES_COOLOFF_HOURS", 1, minimum=1)  # an int means hours to axes
+# Two separate counters: a username OR an address is locked ([["username", "ip_address"]] would mean
+# only the pair, letting one address try every username, or many addresses one username).
 AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
 AXES_RESET_ON_SUCCESS = True
-AXES_IPWARE_PROXY_COUNT = env_int("AXES_PROXY_COUNT", 0, minimum=0)
+AXES_LOCKOUT_TEMPLATE = "staff/locked_out.html"
+AXES_ALLOWED_CORS_ORIGINS = SITE_URL
+#: Reverse proxies in front of the app that append to X-Forwarded-For (0: the client connects directly).
+TRUSTED_PROXY_COUNT = env_int("AXES_PROXY_COUNT", 0, minimum=0)
+AXES_CLIENT_IP_CALLABLE = "dashboard.security.client_ip"
 OTP_TOTP_ISSUER = "Data Demands"
 
 # --- Internationalisation --------------------------------------------------------------------
@@ -191,6 +198,12 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "strict-origin-when-cross-origin"
 SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+#: Browser features no page uses, denied to the site and anything it frames (dashboard.security).
+_DENIED_FEATURES = (
+    "accelerometer autoplay camera display-capture geolocation gyroscope magnetometer microphone midi payment usb "
+    "browsing-topics"
+)
+PERMISSIONS_POLICY: dict[str, list[str]] = {feature: [] for feature in _DENIED_FEATURES.split()}
 X_FRAME_OPTIONS = "DENY"
 CONTENT_SECURITY_POLICY = {
     "DIRECTIVES": {

@@ -7,12 +7,11 @@ from django.contrib import admin
 from django.urls import path
 
 from dashboard import provenance, views
+from dashboard.security import StaffAdminSite
 
-if settings.ADMIN_REQUIRE_2FA:
-    from django_otp.admin import OTPAdminSite
-
-    # Staff must sign in with a password and a one-time code (TOTP app or a backup code).
-    admin.site.__class__ = OTPAdminSite
+# Staff sign in with a password and, when ADMIN_REQUIRE_2FA, a one-time code (TOTP app or backup code).
+# The default site is re-classed rather than replaced so every app's admin.register() still lands on it.
+admin.site.__class__ = StaffAdminSite
 admin.site.site_header = "Data Demands staff"
 admin.site.site_title = "Data Demands staff"
 

@@ -385,10 +385,10 @@ def _figure(code: str, column: _Column, text: str, where: str, *, filename: str)
 def _apply_zero_rules(figures: list[FigureRecord]) -> list[FigureRecord]:
     """A share of zero requests is no figure (Meta writes "0%"); 0 accounts for a non-zero number of
     requests is impossible (a request names an account), so it is kept as not reported."""
-    requests = {f.request_type: f.value for f in figures if f.measure == "requests"}
+    request_totals = {f.request_type: f.value for f in figures if f.measure == "requests"}
     kept: list[FigureRecord] = []
     for figure in figures:
-        total = requests.get(figure.request_type)
+        total = request_totals.get(figure.request_type)
         if figure.measure == "some-data-pct" and total == 0:
             continue
         if figure.measure == "accounts" and figure.value == 0 and total:
