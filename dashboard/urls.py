@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.contrib import admin
-from django.urls import path
+from django.urls import include, path
 
 from dashboard import provenance, views
 from dashboard.security import StaffAdminSite
@@ -26,5 +26,9 @@ urlpatterns = [
     ),
     path("sources/<int:pk>/", provenance.source, name="source"),
     path("emergency-disclosures/<int:pk>/", views.disclosure, name="disclosure"),
+    # The open data: JSON API, downloads and the updates feed (routes beside their views).
+    path("", include("dashboard.api")),
+    path("", include("dashboard.downloads")),
+    path("", include("dashboard.feeds")),
     path(settings.ADMIN_PATH, admin.site.urls),
 ]

@@ -61,6 +61,44 @@ def figure_rows(figures: Iterable[Any]) -> Iterator[list[str]]:
         ]
 
 
+#: What a figures.csv row reads, as ORM paths. The full download reads these values rather than model
+#: instances (five per row), which would be most of its build time.
+FIGURE_VALUE_FIELDS = (
+    "period__company__slug",
+    "period__scope",
+    "period__start",
+    "period__end",
+    "jurisdiction",
+    "request_type",
+    "measure",
+    "value",
+    "value_min",
+    "value_max",
+    "source__url",
+    "period__source__url",
+    "note",
+)
+
+
+def figure_value_rows(rows: Iterable[tuple[Any, ...]]) -> Iterator[list[str]]:
+    """Rows of figures.csv from ``values_list(*FIGURE_VALUE_FIELDS)`` tuples; the same as ``figure_rows``."""
+    for company, scope, start, end, jurisdiction, request_type, measure, value, low, high, own, shared, note in rows:
+        yield [
+            company,
+            scope,
+            start.isoformat(),
+            end.isoformat(),
+            jurisdiction,
+            request_type,
+            measure,
+            csv_number(value),
+            csv_number(low),
+            csv_number(high),
+            own or shared or "",
+            note,
+        ]
+
+
 def disclosure_rows(disclosures: Iterable[Any]) -> Iterator[list[str]]:
     """Rows of emergency-disclosures.csv; several sources are joined with a space."""
     for item in disclosures:

@@ -79,6 +79,13 @@ class CompanyQuerySet(_CompanyBase):
         )
 
 
+def _first_published(model: type[models.Model]) -> Subquery:
+    """When a record of ``model`` was first saved as published, from its simple-history rows."""
+    history = model.history.model  # type: ignore[attr-defined]
+    rows = history.objects.filter(id=OuterRef("pk"), status=PUBLISHED).order_by("history_date")
+    return Subquery(rows.values("history_date")[:1])
+
+
 class SourceDocumentQuerySet(_SourceBase):
     def public(self) -> SourceDocumentQuerySet:
         """Documents that back something published: a published period or a published disclosure."""
@@ -108,6 +115,17 @@ class ReportingPeriodQuerySet(_PeriodBase):
             .annotate(figure_count=Count("figures"))
             .order_by("company__slug", "scope", "start", "end")
         )
+
+    # --- Updates feed (dashboard/feeds.py) ---
+
+    def newly_published(self, limit: int = 20) -> ReportingPeriodQuerySet:
+        """Published periods, the latest to reach the site first, with ``published_at`` from their history."""
+        return (
+            self.published()
+            .with_company_and_source()
+            .annotate(published_at=Coalesce(_first_published(self.model), "updated_at"), figure_count=Count("figures"))
+            .order_by("-published_at", "company__slug", "scope", "start")[:limit]
+        )  # type: ignore[return-value]
 
     def newest_reports(self, limit: int = 8) -> ReportingPeriodQuerySet:
         """The most recently ending published periods, with what a list needs."""
@@ -176,6 +194,17 @@ class EmergencyDisclosureQuerySet(_DisclosureBase):
             .prefetch_related(Prefetch("sources", queryset=SourceDocument.objects.order_by("url")))
             .order_by("company__slug", "date_start", "date_end", "title", "pk")
         )
+
+    # --- Updates feed (dashboard/feeds.py) ---
+
+    def newly_published(self, limit: int = 20) -> EmergencyDisclosureQuerySet:
+        """Published disclosures, the latest to reach the site first, with ``published_at`` from their history."""
+        return (
+            self.published()
+            .select_related("company")
+            .annotate(published_at=Coalesce(_first_published(self.model), "updated_at"))
+            .order_by("-published_at", "company__slug", "pk")[:limit]
+        )  # type: ignore[return-value]
 
     def total_disclosures(self) -> int:
         """Disclosures, not rows: a batch of 11 counts 11."""
