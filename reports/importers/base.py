@@ -112,6 +112,10 @@ class ParsedDocument:
 
 def parse_number(text: str, *, filename: str = "", location: str = "") -> Decimal | None:
     """Parse "1,234", "54%", "12.5" or "" (None). Anything else is a DocumentError."""
+    if not text:
+        return None
+    if text.isdigit():  # the common case, kept fast for large documents
+        return Decimal(text)
     cleaned = text.strip().replace(",", "").replace("\u00a0", "").replace(" ", "").rstrip("%")
     if cleaned in {"", "-", "\u2013", "N/A", "n/a", "NA"}:
         return None
@@ -233,14 +237,15 @@ def _validate_parts(period: PeriodRecord, *, filename: str, where: str) -> None:
 
 def _disagreements(period: PeriodRecord, where: str) -> Iterable[str]:
     """Parts that do not add up to their total: recorded as warnings, never corrected."""
-    exact = {f.key: f.value for f in period.figures if f.value is not None}
-    jurisdictions = {f.jurisdiction for f in period.figures}
-    for jurisdiction in sorted(jurisdictions):
-        for request_type in sorted({f.request_type for f in period.figures if f.jurisdiction == jurisdiction}):
-            total = exact.get((jurisdiction, request_type, "requests"))
-            parts = [
-                exact.get((jurisdiction, request_type, m)) for m in ("full-response", "partial-response", "no-response")
-            ]
+    exact: dict[str, dict[tuple[str, str], Decimal]] = {}
+    for f in period.figures:
+        if f.value is not None:
+            exact.setdefault(f.jurisdiction, {})[(f.request_type, f.measure)] = f.value
+    for jurisdiction in sorted(exact):
+        values = exact[jurisdiction]
+        for request_type in sorted({request_type for request_type, _ in values}):
+            total = values.get((request_type, "requests"))
+            parts = [values.get((request_type, m)) for m in ("full-response", "partial-response", "no-response")]
             if total is not None and all(p is not None for p in parts):
                 added = sum(p for p in parts if p is not None)
                 if added != total:
@@ -248,9 +253,8 @@ def _disagreements(period: PeriodRecord, where: str) -> Iterable[str]:
                         f"{where}: {jurisdiction} {request_type}: full + partial + no response = {added}, "
                         f"but the document gives {total} requests"
                     )
-        total_all = exact.get((jurisdiction, "all", "requests"))
-        type_parts = [exact.get((jurisdiction, t, "requests")) for t in REQUEST_TYPE_PARTS]
-        known = [p for p in type_parts if p is not None]
+        total_all = values.get(("all", "requests"))
+        known = [v for t in REQUEST_TYPE_PARTS if (v := values.get((t, "requests"))) is not None]
         if total_all is not None and known and sum(known) > total_all:
             yield (
                 f"{where}: {jurisdiction}: requests by type add up to {sum(known)}, "

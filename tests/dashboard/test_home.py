@@ -28,7 +28,21 @@ def test_public_pages_set_no_cookie(client: Client, bundled_data: None) -> None:
     assert "Cookie" not in response.get("Vary", "")
 
 
-def test_healthz_reports_the_database_and_the_broker(client: Client) -> None:
+def test_healthz_reports_the_database_and_the_broker(client: Client, settings: object) -> None:
     response = client.get("/healthz")
     assert response.status_code == 200
-    assert response.json() == {"status": "ok", "database": "ok", "broker": "eager"}
+    broker = "ok" if settings.CELERY_BROKER_URL else "eager"  # type: ignore[attr-defined]
+    assert response.json() == {"status": "ok", "database": "ok", "broker": broker}
+
+
+def test_healthz_says_503_when_the_broker_does_not_answer(client: Client, settings: object) -> None:
+    settings.CELERY_BROKER_URL = "redis://127.0.0.1:1/0"  # type: ignore[attr-defined]
+    from dashboard.celery import app
+
+    app.conf.broker_url = settings.CELERY_BROKER_URL  # type: ignore[attr-defined]
+    try:
+        response = client.get("/healthz")
+    finally:
+        app.conf.broker_url = None
+    assert response.status_code == 503
+    assert response.json()["broker"] == "error"
