@@ -6,7 +6,7 @@ from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
 
-from dashboard import provenance, views
+from dashboard import disclosures, provenance, views
 from dashboard.security import StaffAdminSite
 
 # Staff sign in with a password and, when ADMIN_REQUIRE_2FA, a one-time code (TOTP app or backup code).
@@ -25,7 +25,8 @@ urlpatterns = [
         name="report",
     ),
     path("sources/<int:pk>/", provenance.source, name="source"),
-    path("emergency-disclosures/<int:pk>/", views.disclosure, name="disclosure"),
+    path("emergency-disclosures/", disclosures.tracker, name="disclosures"),
+    path("emergency-disclosures/<int:pk>/", disclosures.disclosure, name="disclosure"),
     # The open data: JSON API, downloads and the updates feed (routes beside their views).
     path("", include("dashboard.api")),
     path("", include("dashboard.downloads")),

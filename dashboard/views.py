@@ -38,13 +38,6 @@ def company(request: HttpRequest, slug: str) -> HttpResponse:
 
 
 @require_GET
-@cached_public()
-def disclosure(request: HttpRequest, pk: int) -> HttpResponse:
-    item = get_object_or_404(EmergencyDisclosure.objects.for_listing(), pk=pk)
-    return render(request, "dashboard/disclosure.html", {"disclosure": item})
-
-
-@require_GET
 @never_cache
 def healthz(request: HttpRequest) -> JsonResponse:
     """Whether the database and the broker answer; 503 when either does not."""

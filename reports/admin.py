@@ -159,6 +159,8 @@ class EmergencyDisclosureForm(ReasonForm):
     class Meta:
         model = EmergencyDisclosure
         fields = "__all__"
+        # The model's MinValueValidator would otherwise answer "Ensure this value is greater than or equal to 1."
+        error_messages = {"count": {"min_value": "A disclosure record counts at least one disclosure."}}
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean()
@@ -184,7 +186,20 @@ class EmergencyDisclosureAdmin(SimpleHistoryAdmin):
     def save_model(self, request: HttpRequest, obj: EmergencyDisclosure, form: forms.ModelForm, change: bool) -> None:
         obj._change_reason = form.cleaned_data.get("change_reason") or ("edited" if change else "entered")  # type: ignore[attr-defined]
         super().save_model(request, obj, form, change)
-        if obj.status == Status.PUBLISHED:
+        # Taking a record back to draft must also move the caches on, or public pages keep showing it.
+        if obj.status == Status.PUBLISHED or "status" in form.changed_data:
+            services.bump_generation_on_commit()
+
+    def delete_model(self, request: HttpRequest, obj: EmergencyDisclosure) -> None:
+        was_published = obj.status == Status.PUBLISHED
+        super().delete_model(request, obj)
+        if was_published:
+            services.bump_generation_on_commit()
+
+    def delete_queryset(self, request: HttpRequest, queryset: QuerySet[EmergencyDisclosure]) -> None:
+        was_published = queryset.filter(status=Status.PUBLISHED).exists()
+        super().delete_queryset(request, queryset)
+        if was_published:
             services.bump_generation_on_commit()
 
     @admin.action(description="Publish the selected disclosures")

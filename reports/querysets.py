@@ -265,6 +265,12 @@ class EmergencyDisclosureQuerySet(_DisclosureBase):
         span = self.aggregate(first=Min("date_start"), last=Max("date_end"))
         return range(span["first"].year, span["last"].year + 1) if span["first"] else range(0)
 
+    def others_by_same_company(self, disclosure: EmergencyDisclosure, limit: int = 10) -> EmergencyDisclosureQuerySet:
+        """The company's other published records, newest first: the detail page's related list."""
+        return (
+            self.published().filter(company_id=disclosure.company_id).exclude(pk=disclosure.pk).order_by("-date_end")
+        )[:limit]  # type: ignore[return-value]
+
     def stated_standards(self) -> EmergencyDisclosureQuerySet:
         """Records that quote the company's own standard, with their sources, per company, newest first."""
         return (

@@ -1,0 +1,292 @@
+"""The emergency-disclosure tracker: every published disclosure to police made without a warrant or
+the user's consent, filterable, counted so that a batch of 11 is 11, beside the emergency-request
+figures the companies report themselves."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+from django import forms
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, render
+from django.views.decorators.http import require_GET
+
+from dashboard.caching import cached_public
+from dashboard.charts_disclosures import date_range_text, timeline_figure, timeline_summary
+from reports.formatting import format_number, format_percent, percent
+from reports.models import Company, EmergencyDisclosure, Figure, ReportingPeriod, SourceDocument, TriState
+from reports.periods import period_dates
+
+ANY = [("", "Any")]
+FIRST_YEAR = 2000
+
+# --- Filters -------------------------------------------------------------------------------------
+
+
+class TrackerFilters(forms.Form):
+    """The tracker's GET form: its state is the URL, so a permalink keeps the filters."""
+
+    company = forms.ChoiceField(required=False)
+    year = forms.IntegerField(required=False, widget=forms.Select)
+    data = forms.ChoiceField(
+        required=False, label="What was disclosed", choices=ANY + EmergencyDisclosure.DataCategory.choices
+    )
+    basis = forms.ChoiceField(required=False, label="Basis claimed", choices=ANY + EmergencyDisclosure.Basis.choices)
+    warrant = forms.ChoiceField(required=False, label="Warrant", choices=ANY + TriState.choices)
+    consent = forms.ChoiceField(required=False, label="User consent", choices=ANY + TriState.choices)
+    notified = forms.ChoiceField(required=False, label="User notified", choices=ANY + TriState.choices)
+
+    #: Form field -> keyword of EmergencyDisclosureQuerySet.matching().
+    LOOKUPS = {"data": "data_category", "consent": "user_consent", "notified": "user_notified"}
+
+    def __init__(self, data: Any, *, companies: list[tuple[str, str]], years: range) -> None:
+        super().__init__(data)
+        last_year = dt.date.today().year + 1
+        self.fields["company"].choices = [("", "All companies"), *companies]
+        year = self.fields["year"]
+        year.error_messages["invalid"] = f"Give the year as four digits, from {FIRST_YEAR} to {last_year}."
+        chosen = str(data.get("year", "")).strip()
+        offered = [str(y) for y in reversed(years)]
+        year.widget.choices = [("", "Any year"), *((y, y) for y in offered)]
+        if chosen and chosen not in offered:
+            year.widget.choices.append((chosen, chosen))
+        for name, form_field in self.fields.items():
+            if isinstance(form_field, forms.ChoiceField):
+                known = ", ".join(value for value, _ in form_field.choices if value)
+                form_field.error_messages["invalid_choice"] = f"“%(value)s” is not a known {name}; use one of: {known}."
+
+    def clean_year(self) -> int | None:
+        year = self.cleaned_data.get("year")
+        if year is not None and not FIRST_YEAR <= year <= dt.date.today().year + 1:
+            raise forms.ValidationError(self.fields["year"].error_messages["invalid"])
+        return year
+
+    def lookups(self) -> dict[str, Any]:
+        """The cleaned filters as EmergencyDisclosureQuerySet.matching() keywords."""
+        return {
+            self.LOOKUPS.get(name, name): value for name, value in self.cleaned_data.items() if value not in ("", None)
+        }
+
+    def active(self) -> list[tuple[str, str]]:
+        """(label, shown value) of every filter in use, to say what the page shows."""
+        shown = []
+        for name, value in self.cleaned_data.items():
+            if value in ("", None):
+                continue
+            form_field = self.fields[name]
+            choices = dict(getattr(form_field, "choices", []))
+            shown.append((form_field.label or name.capitalize(), str(choices.get(value, value))))
+        return shown
+
+
+# --- Words for the counts ------------------------------------------------------------------------
+
+
+def plural(number: int, singular: str, many: str | None = None) -> str:
+    return f"{format_number(number)} {singular if number == 1 else (many or singular + 's')}"
+
+
+def totals_in_words(tallies: dict[str, int], *, filtered: bool) -> str:
+    """'11 disclosures are on record, from 1 company: 11 in 1 batch admitted in aggregate and none as single events.'"""
+    total = tallies["disclosures"]
+    if not total:
+        return "No published disclosure matches these filters." if filtered else "No disclosure is on record yet."
+    verb = "match these filters" if filtered else "are on record"
+    if total == 1:
+        verb = "matches these filters" if filtered else "is on record"
+    parts = []
+    if tallies["batches"]:
+        parts.append(
+            f"{format_number(tallies['in_batches'])} in {plural(tallies['batches'], 'batch', 'batches')} "
+            f"a company admitted in aggregate"
+        )
+    parts.append(
+        f"{plural(tallies['events'], 'single documented event')}"
+        if tallies["events"]
+        else "none as single documented events"
+    )
+    return (
+        f"{plural(total, 'disclosure')} {verb}, from {plural(tallies['companies'], 'company', 'companies')}: "
+        + " and ".join(parts)
+        + "."
+    )
+
+
+def conditions_in_words(tallies: dict[str, int]) -> list[str]:
+    """Warrant, consent and notification, counted in disclosures (a batch counts its whole count)."""
+    total = tallies["disclosures"]
+    if not total:
+        return []
+    lines = []
+    for field_name, what in (
+        ("warrant", "a warrant"),
+        ("user_consent", "the user's consent"),
+        ("user_notified", "notice to the user"),
+    ):
+        no, yes, unknown = (tallies[f"{field_name}_{answer}"] for answer in ("no", "yes", "unknown"))
+        words = [f"without {what}: {format_number(no)} of {format_number(total)}"]
+        if yes:
+            words.append(f"with it: {format_number(yes)}")
+        if unknown:
+            words.append(f"not known: {format_number(unknown)}")
+        lines.append("; ".join(words))
+    return lines
+
+
+# --- Emergency-request figures the companies report ----------------------------------------------
+
+
+@dataclass
+class EmergencyPeriod:
+    """One company's emergency-request figures for one reporting period."""
+
+    period: ReportingPeriod
+    figures: dict[str, Figure] = field(default_factory=dict)
+
+    def _exact(self, measure: str) -> Decimal | None:
+        figure = self.figures.get(measure)
+        return figure.value if figure else None
+
+    @property
+    def dates(self) -> str:
+        return period_dates(self.period.start, self.period.end)
+
+    @property
+    def requests(self) -> str:
+        figure = self.figures.get("requests")
+        return figure.display_value if figure else "not reported"
+
+    @property
+    def accounts(self) -> str:
+        figure = self.figures.get("accounts")
+        return figure.display_value if figure else "not reported"
+
+    @property
+    def handed_over(self) -> str:
+        """How often some data was handed over, with its base, from whichever measure the company reports."""
+        requests = self._exact("requests")
+        some = self._exact("some-data")
+        content, non_content = self._exact("content-disclosed"), self._exact("non-content-disclosed")
+        if some is None and content is not None and non_content is not None:
+            some = content + non_content  # Microsoft counts content and non-content-only disclosures apart.
+        if some is not None and requests:
+            return f"{format_number(some)} of {format_number(requests)} ({format_percent(percent(some, requests))})"
+        share = self._exact("some-data-pct")
+        if share is not None:
+            return format_percent(share, base=requests)
+        return "not reported"
+
+    @property
+    def handed_over_basis(self) -> str:
+        if "some-data" in self.figures:
+            return "requests where data was provided"
+        if "content-disclosed" in self.figures and "non-content-disclosed" in self.figures:
+            return "content or only non-content disclosed, added together"
+        if "some-data-pct" in self.figures:
+            return "share of requests where some data was produced"
+        return ""
+
+    @property
+    def source(self) -> SourceDocument | None:
+        for measure in ("requests", *sorted(self.figures)):
+            if measure in self.figures:
+                return self.figures[measure].cited_source
+        return None
+
+
+@dataclass
+class CompanyEmergencyFigures:
+    company: Company
+    periods: list[EmergencyPeriod]
+
+    @property
+    def latest(self) -> EmergencyPeriod:
+        return self.periods[0]
+
+
+def emergency_figures(jurisdiction: str = "US") -> list[CompanyEmergencyFigures]:
+    """The published emergency-request figures, grouped by company and period (one query)."""
+    grouped: dict[int, dict[int, EmergencyPeriod]] = {}
+    companies: dict[int, Company] = {}
+    for figure in Figure.objects.emergency_requests(jurisdiction):
+        period = figure.period
+        companies[period.company_id] = period.company
+        row = grouped.setdefault(period.company_id, {}).setdefault(period.pk, EmergencyPeriod(period))
+        row.figures[figure.measure] = figure
+    return [CompanyEmergencyFigures(companies[pk], list(rows.values())) for pk, rows in grouped.items()]
+
+
+def company_standards(disclosures: Any) -> list[tuple[Company, str, list[SourceDocument]]]:
+    """Each company's stated standard once (the newest record that quotes it), with that record's sources."""
+    seen: set[tuple[int, str]] = set()
+    standards = []
+    for item in disclosures:
+        key = (item.company_id, item.company_standard.strip())
+        if key not in seen:
+            seen.add(key)
+            standards.append((item.company, item.company_standard, list(item.sources.all())))
+    return standards
+
+
+# --- Views ---------------------------------------------------------------------------------------
+
+
+@require_GET
+@cached_public()
+def tracker(request: HttpRequest) -> HttpResponse:
+    published = EmergencyDisclosure.objects.published()
+    companies = list(Company.objects.with_published_data().values_list("slug", "name"))
+    form = TrackerFilters(request.GET, companies=companies, years=published.years_covered())
+    if not form.is_valid():
+        return render(request, "disclosures/bad_request.html", {"form": form}, status=400)
+    chosen = published.matching(**form.lookups())
+    items = list(chosen.for_listing())
+    context = {"form": form, "items": items, "filters": form.active(), **_counts(chosen, published, form)}
+    context |= _chart(items) | _explanation(published)
+    return render(request, "disclosures/tracker.html", context)
+
+
+@require_GET
+@cached_public()
+def disclosure(request: HttpRequest, pk: int) -> HttpResponse:
+    item = get_object_or_404(EmergencyDisclosure.objects.for_listing(), pk=pk)
+    sources = list(item.sources.all())
+    context = {
+        "disclosure": item,
+        "dates": date_range_text(item.date_start, item.date_end),
+        "primary": [s for s in sources if s.kind == SourceDocument.Kind.PRIMARY],
+        "secondary": [s for s in sources if s.kind != SourceDocument.Kind.PRIMARY],
+        "related": EmergencyDisclosure.objects.others_by_same_company(item),
+    }
+    return render(request, "disclosures/detail.html", context)
+
+
+def _counts(chosen: Any, published: Any, form: TrackerFilters) -> dict[str, Any]:
+    tallies = chosen.tallies()
+    filtered = bool(form.active())
+    return {
+        "tallies": tallies,
+        "totals_sentence": totals_in_words(tallies, filtered=filtered),
+        "conditions": conditions_in_words(tallies),
+        "by_company": list(chosen.by_company()),
+        "overall_total": published.total_disclosures() if filtered else tallies["disclosures"],
+    }
+
+
+def _chart(items: list[EmergencyDisclosure]) -> dict[str, Any]:
+    summary = timeline_summary(items)
+    return {"chart_figure": timeline_figure(items), "chart_summary": summary}
+
+
+def _explanation(published: Any) -> dict[str, Any]:
+    reporting = list(Company.objects.with_emergency_reporting("US"))
+    return {
+        "standards": company_standards(published.stated_standards()),
+        "emergency_figures": emergency_figures("US"),
+        "not_reporting": [c for c in reporting if c.published_periods and not c.reports_emergency],
+        "no_reports_held": [c for c in reporting if not c.published_periods],
+        "reporting_elsewhere": [c for c in reporting if c.reports_emergency and not c.reports_emergency_here],
+    }
