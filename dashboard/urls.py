@@ -24,7 +24,11 @@ urlpatterns = [
         provenance.report,
         name="report",
     ),
+    path("sources/", provenance.sources, name="sources"),
     path("sources/<int:pk>/", provenance.source, name="source"),
+    path("sources/<int:pk>/archive", provenance.source_archive, name="source_archive"),
+    path("corrections/", provenance.corrections, name="corrections"),
+    path("methodology/", provenance.methodology, name="methodology"),
     path("emergency-disclosures/", disclosures.tracker, name="disclosures"),
     path("emergency-disclosures/<int:pk>/", disclosures.disclosure, name="disclosure"),
     # The open data: JSON API, downloads and the updates feed (routes beside their views).

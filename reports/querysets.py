@@ -86,15 +86,51 @@ def _first_published(model: type[models.Model]) -> Subquery:
     return Subquery(rows.values("history_date")[:1])
 
 
+class _SubqueryCount(Subquery):
+    """COUNT(*) of a correlated subquery: counts that cannot multiply each other through joins."""
+
+    template = "(SELECT COUNT(*) FROM (%(subquery)s) _count)"
+    output_field = models.IntegerField()
+
+
 class SourceDocumentQuerySet(_SourceBase):
     def public(self) -> SourceDocumentQuerySet:
-        """Documents that back something published: a published period or a published disclosure."""
-        from reports.models import EmergencyDisclosure, ReportingPeriod
+        """Documents that back something published: a published period, a published figure that cites
+        it as its own source, or a published disclosure."""
+        from reports.models import EmergencyDisclosure, Figure, ReportingPeriod
 
         return self.filter(
             Exists(ReportingPeriod.objects.published().filter(source=OuterRef("pk")))
+            | Exists(Figure.objects.published().filter(source=OuterRef("pk")))
             | Exists(EmergencyDisclosure.objects.published().filter(sources=OuterRef("pk")))
         ).select_related("company")
+
+    # --- Provenance pages (dashboard/provenance.py) ---
+
+    def for_sources_page(self, *, company: str = "", kind: str = "", text: str = "") -> SourceDocumentQuerySet:
+        """Public documents matching the sources page's filters, newest first, each with how many published
+        periods, figures (its own or its period's) and disclosures it backs."""
+        from reports.models import EmergencyDisclosure, Figure, ReportingPeriod
+
+        queryset = self.public()
+        if company:
+            queryset = queryset.filter(company__slug=company)
+        if kind:
+            queryset = queryset.filter(kind=kind)
+        if text:
+            queryset = queryset.filter(Q(title__icontains=text) | Q(publisher__icontains=text) | Q(url__icontains=text))
+        figures = Figure.objects.published().filter(
+            Q(source=OuterRef("pk")) | Q(source__isnull=True, period__source=OuterRef("pk"))
+        )
+        return queryset.annotate(
+            backed_periods=_SubqueryCount(
+                ReportingPeriod.objects.published().filter(source=OuterRef("pk")).order_by().values("pk")
+            ),
+            backed_figures=_SubqueryCount(figures.order_by().values("pk")),
+            backed_disclosures=_SubqueryCount(
+                EmergencyDisclosure.objects.published().filter(sources=OuterRef("pk")).order_by().values("pk")
+            ),
+        ).order_by(models.F("published_on").desc(nulls_last=True), "title", "pk")
 
 
 class ReportingPeriodQuerySet(_PeriodBase):
@@ -131,6 +167,28 @@ class ReportingPeriodQuerySet(_PeriodBase):
         """The most recently ending published periods, with what a list needs."""
         return self.published().with_company_and_source().annotate(figure_count=Count("figures")).latest_first()[:limit]  # type: ignore[return-value]
 
+    # --- Provenance pages (dashboard/provenance.py) ---
+
+    def timeline_of(self, company: Company) -> ReportingPeriodQuerySet:
+        """Every published period of a company, every scope, oldest first: a report page's neighbours."""
+        return self.published().filter(company=company).only("company", "scope", "start", "end").order_by(
+            "start", "end", "scope"
+        )
+
+    def backed_by(self, document: SourceDocument) -> ReportingPeriodQuerySet:
+        """Published periods with figures the document backs (as the period's source or a figure's own),
+        each with ``backed_figures``, the number of its figures that cite the document."""
+        from reports.models import Figure
+
+        cites = Q(figures__source=document) | Q(figures__source__isnull=True, source=document)
+        return (
+            self.published()
+            .filter(Q(source=document) | Exists(Figure.objects.filter(period=OuterRef("pk"), source=document)))
+            .select_related("company")
+            .annotate(backed_figures=Count("figures", filter=cites))
+            .order_by("company__name", "start", "end", "scope")
+        )
+
 
 class FigureQuerySet(_FigureBase):
     def published(self) -> FigureQuerySet:
@@ -150,6 +208,24 @@ class FigureQuerySet(_FigureBase):
                 "request_type",
                 "measure",
             )
+        )
+
+    def of_periods(self, periods: list[ReportingPeriod]) -> FigureQuerySet:
+        """The published figures of some periods, with their own sources, in table order."""
+        return (
+            self.published()
+            .filter(period__in=periods)
+            .select_related("source__company")
+            .order_by("period", "jurisdiction", "request_type", "measure")
+        )
+
+    def vocabulary_use(self) -> Any:
+        """Each (request type, measure, company) combination the published figures use: the data dictionary."""
+        return (
+            self.published()
+            .values("request_type", "measure", "period__company__name")
+            .distinct()
+            .order_by("request_type", "measure", "period__company__name")
         )
 
     def emergency_requests(self, jurisdiction: str = "US") -> FigureQuerySet:
