@@ -187,7 +187,9 @@ STORAGES = {
         else "django.contrib.staticfiles.storage.StaticFilesStorage"
     },
 }
-WHITENOISE_MAX_AGE = 31536000 if PRODUCTION else 0
+# Hashed names are cached forever as immutable whatever this says; this is for the unhashed copies,
+# which other sites' embed code may reference, so a change reaches them within the hour.
+WHITENOISE_MAX_AGE = 3600 if PRODUCTION else 0
 # Outside production WhiteNoise serves straight from static/ so no collectstatic is needed.
 WHITENOISE_USE_FINDERS = not PRODUCTION
 WHITENOISE_AUTOREFRESH = not PRODUCTION

@@ -27,15 +27,19 @@ SECURITY_SETTINGS = (
 SECURITY_PREFIXES = ("SECURE_", "SESSION_COOKIE_", "CSRF_COOKIE_", "AXES_")
 
 
-def production_values() -> dict[str, Any]:
-    """Run settings.py as production would and keep its security settings."""
+def production_module() -> dict[str, Any]:
+    """Every name settings.py defines when run as production would run it."""
     path = os.path.join(django_settings.BASE_DIR, "dashboard", "settings.py")
     env = {k: v for k, v in os.environ.items() if k not in ("DJANGO_DEBUG", "DJANGO_SECURE_SSL_REDIRECT")}
     with mock.patch.dict(os.environ, env | PRODUCTION_ENV, clear=True):
-        values = runpy.run_path(path)
+        return runpy.run_path(path)
+
+
+def production_values() -> dict[str, Any]:
+    """Production's security settings."""
     return {
         name: value
-        for name, value in values.items()
+        for name, value in production_module().items()
         if name in SECURITY_SETTINGS or (name.isupper() and name.startswith(SECURITY_PREFIXES))
     }
 

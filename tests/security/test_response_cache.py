@@ -1,0 +1,155 @@
+"""Public responses are cached whole per data generation, answer 304s, and move on when data changes."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import pytest
+from django.test import Client
+from django.urls import URLPattern, URLResolver, get_resolver
+from django.utils.http import http_date
+
+from dashboard.caching import cached_public
+from reports import services
+from reports.models import DataGeneration
+from tests.factories import CompanyFactory, FigureFactory
+
+pytestmark = pytest.mark.django_db
+
+#: Routes that must never be cached: the health check answers live, the admin is private.
+NOT_CACHED = {"healthz"}
+#: Every function cached_public makes shares this code object: how a wrapped view is recognised.
+CACHED_PUBLIC_CODE = cached_public()(lambda request: None).__code__
+
+
+def publish(name: str) -> None:
+    FigureFactory(period__company=CompanyFactory(slug=name.lower(), name=name))
+
+
+def test_a_page_is_served_from_the_cache_the_second_time_without_a_query(
+    client: Client, django_assert_num_queries: Any
+) -> None:
+    publish("Oldco")
+    first = client.get("/")
+    with django_assert_num_queries(0):
+        second = client.get("/")
+    assert second.status_code == 200 and second.content == first.content
+
+
+def test_a_cold_cache_asks_the_database_for_the_generation_once(client: Client, django_assert_num_queries: Any):
+    publish("Oldco")
+    client.get("/")
+    from django.core.cache import cache
+
+    cache.delete("data-generation")
+    with django_assert_num_queries(1):
+        assert client.get("/").status_code == 200
+
+
+def test_new_data_appears_only_once_the_generation_moves_on(client: Client) -> None:
+    publish("Oldco")
+    assert "Oldco" in client.get("/").content.decode()
+    publish("Newco")
+    assert "Newco" not in client.get("/").content.decode()  # still the cached page of the old generation
+    services.bump_generation()
+    assert "Newco" in client.get("/").content.decode()
+
+
+def test_a_matching_etag_gets_a_304_without_a_query(client: Client, django_assert_num_queries: Any) -> None:
+    publish("Oldco")
+    services.bump_generation()
+    first = client.get("/")
+    changed_at = DataGeneration.objects.get(id=1).changed_at
+    assert first["Last-Modified"] == http_date(changed_at.timestamp())
+    with django_assert_num_queries(0):
+        again = client.get("/", headers={"If-None-Match": first["ETag"]})
+    assert again.status_code == 304 and again.content == b""
+    assert again["ETag"] == first["ETag"]
+    services.bump_generation()
+    assert client.get("/", headers={"If-None-Match": first["ETag"]}).status_code == 200
+
+
+def test_each_query_string_is_its_own_cache_entry_and_etag(client: Client) -> None:
+    publish("Oldco")
+    assert client.get("/?a=1")["ETag"] != client.get("/?a=2")["ETag"]
+
+
+def test_public_responses_may_be_kept_by_shared_caches(client: Client) -> None:
+    publish("Oldco")
+    cache_control = {part.strip() for part in client.get("/")["Cache-Control"].split(",")}
+    assert {"public", "max-age=300", "s-maxage=600"} <= cache_control
+
+
+def test_with_page_caching_off_every_request_renders(client: Client, settings: Any) -> None:
+    settings.PAGE_CACHE_SECONDS = 0
+    publish("Oldco")
+    client.get("/")
+    publish("Newco")
+    assert "Newco" in client.get("/").content.decode()
+
+
+@pytest.fixture
+def redis_cache(settings: Any) -> Iterator[None]:
+    """The production cache backend against a real Redis, its keys under a prefix of their own."""
+    from tests.conftest import missing
+
+    url = getattr(settings, "TEST_BROKER_URL", "") or ""
+    if not url.startswith("redis://"):
+        missing("needs Redis: set CELERY_BROKER_URL=redis://... (CI does)")
+    prefix = f"test-{uuid.uuid4().hex}"
+    settings.CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": url, "KEY_PREFIX": prefix}
+    }
+    yield
+    import redis
+
+    connection = redis.Redis.from_url(url)
+    for key in connection.scan_iter(f"{prefix}:*"):
+        connection.delete(key)
+
+
+def test_pages_are_cached_in_redis_across_processes(
+    client: Client, redis_cache: None, django_assert_num_queries: Any
+) -> None:
+    publish("Oldco")
+    first = client.get("/")
+    with django_assert_num_queries(0):
+        assert client.get("/").content == first.content
+    services.bump_generation()
+    publish("Newco")
+    services.bump_generation()
+    assert "Newco" in client.get("/").content.decode()
+
+
+# --- Every public route goes through the cache -------------------------------------------------
+
+
+def routes(
+    patterns: list[URLPattern | URLResolver] | None = None, prefix: str = ""
+) -> Iterator[tuple[str, str, Callable[..., Any]]]:
+    for entry in get_resolver().url_patterns if patterns is None else patterns:
+        if isinstance(entry, URLResolver):
+            if entry.namespace == "admin":
+                continue
+            yield from routes(entry.url_patterns, prefix + str(entry.pattern))
+        else:
+            yield entry.name or "", prefix + str(entry.pattern), entry.callback
+
+
+def is_cached_public(view: Callable[..., Any] | None) -> bool:
+    while view is not None:
+        if getattr(view, "__code__", None) is CACHED_PUBLIC_CODE:
+            return True
+        view = getattr(view, "__wrapped__", None)
+    return False
+
+
+def test_every_public_route_is_wrapped_with_cached_public() -> None:
+    uncached = [
+        f"{name} ({pattern})"
+        for name, pattern, view in routes()
+        if name not in NOT_CACHED and not is_cached_public(view)
+    ]
+    assert not uncached, f"public routes without @cached_public: {uncached}"
