@@ -20,7 +20,10 @@ pytestmark = pytest.mark.django_db
 PUBLIC_ROUTES = {
     "page": "/",
     "company page": "/companies/amazon/",
+    "API": "/api/v1/figures?company=amazon",
+    "CSV": "/data/figures.csv",
 }
+EMBED = "/embed/company-requests?company=amazon"
 
 
 @pytest.fixture
@@ -33,6 +36,10 @@ def csp(response: HttpResponse) -> dict[str, list[str]]:
     header = response.headers["Content-Security-Policy"]
     directives = [part.split() for part in header.split(";") if part.strip()]
     return {name: values for name, *values in directives}
+
+
+def body(response: HttpResponse) -> bytes:
+    return b"".join(response.streaming_content) if response.streaming else response.content
 
 
 def assert_secure_headers(response: HttpResponse, *, frameable: bool = False) -> None:
@@ -73,11 +80,30 @@ def test_public_responses_carry_every_security_header_and_no_cookie(
 def test_a_signed_in_staff_member_gets_the_same_cookieless_public_response(
     client: Client, production: Any, published: None, route: str
 ) -> None:
-    anonymous = client.get(route, secure=True).content
+    anonymous = body(client.get(route, secure=True))
     client.force_login(User.objects.create_superuser("editor", "editor@example.org", "a long enough password"))
     response = client.get(route, secure=True)
-    assert response.content == anonymous
+    assert body(response) == anonymous
     assert_cookieless(response)
+
+
+def test_an_embed_may_be_framed_by_any_site_and_sets_no_cookie(
+    client: Client, production: Any, published: None
+) -> None:
+    response = client.get(EMBED, secure=True)
+    assert response.status_code == 200
+    assert_secure_headers(response, frameable=True)
+    assert_cookieless(response)
+
+
+def test_an_embed_served_from_the_cache_or_as_a_304_is_still_frameable(
+    client: Client, production: Any, published: None
+) -> None:
+    etag = client.get(EMBED, secure=True)["ETag"]
+    assert_secure_headers(client.get(EMBED, secure=True), frameable=True)
+    not_modified = client.get(EMBED, secure=True, headers={"If-None-Match": etag})
+    assert not_modified.status_code == 304
+    assert csp(not_modified)["frame-ancestors"] == ["*"] and "X-Frame-Options" not in not_modified
 
 
 def test_the_admin_login_page_carries_every_header_and_a_host_only_secure_csrf_cookie(

@@ -28,14 +28,37 @@ def publish(name: str) -> None:
     FigureFactory(period__company=CompanyFactory(slug=name.lower(), name=name))
 
 
-def test_a_page_is_served_from_the_cache_the_second_time_without_a_query(
-    client: Client, django_assert_num_queries: Any
+#: One route of each cached class: pages, an embed, the API, a CSV download.
+CACHED_ROUTES = {
+    "page": "/",
+    "company page": "/companies/amazon/",
+    "embed": "/embed/company-requests?company=amazon",
+    "API": "/api/v1/figures?company=amazon",
+    "CSV": "/data/figures.csv",
+}
+
+
+def body(response: Any) -> bytes:
+    return b"".join(response.streaming_content) if response.streaming else response.content
+
+
+@pytest.mark.parametrize("route", CACHED_ROUTES.values(), ids=CACHED_ROUTES.keys())
+def test_a_response_is_served_from_the_cache_the_second_time_without_a_query(
+    client: Client, django_assert_num_queries: Any, route: str
 ) -> None:
-    publish("Oldco")
-    first = client.get("/")
+    publish("Amazon")
+    first = client.get(route)
+    assert first.status_code == 200
     with django_assert_num_queries(0):
-        second = client.get("/")
-    assert second.status_code == 200 and second.content == first.content
+        second = client.get(route)
+        assert second.status_code == 200 and body(second) == body(first)
+
+
+@pytest.mark.parametrize("route", CACHED_ROUTES.values(), ids=CACHED_ROUTES.keys())
+def test_a_matching_etag_gets_a_304_on_every_cached_route(client: Client, route: str) -> None:
+    publish("Amazon")
+    etag = client.get(route)["ETag"]
+    assert client.get(route, headers={"If-None-Match": etag}).status_code == 304
 
 
 def test_a_cold_cache_asks_the_database_for_the_generation_once(client: Client, django_assert_num_queries: Any):
