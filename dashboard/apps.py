@@ -6,3 +6,7 @@ from django.apps import AppConfig
 class DashboardConfig(AppConfig):
     name = "dashboard"
     verbose_name = "Public dashboard"
+
+    def ready(self) -> None:
+        # Chart builders register themselves on import: the registry is complete before any request.
+        from dashboard import chart_types, company_charts  # noqa: F401

@@ -19,6 +19,11 @@ urlpatterns = [
     path("", views.home, name="home"),
     path("healthz", views.healthz, name="healthz"),
     path("companies/<slug:slug>/", views.company, name="company"),
+    path("request-types/", views.request_types, name="request_types"),
+    path("request-types/<slug:slug>/", views.request_type, name="request_type"),
+    path("countries/", views.countries, name="countries"),
+    path("countries/<str:code>/", views.country, name="country"),
+    path("charts/<slug:slug>.csv", views.chart_csv, name="chart_csv"),
     path(
         "reports/<slug:company>/<slug:scope>/<str:start>/<str:end>/",
         provenance.report,

@@ -1,28 +1,77 @@
-"""Public pages. Views only read, through queryset methods, and stay short."""
+"""Public pages: home, companies, request types and countries, and the CSV behind every chart.
+
+Views only read, through queryset methods and the chart registry (dashboard/charts.py), and stay short.
+"""
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable, Iterable
+from functools import wraps
+from typing import Any
 
 from django.conf import settings
 from django.db import connection
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBase, JsonResponse
 from django.shortcuts import get_object_or_404, render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
 from dashboard.caching import cached_public
-from reports.models import Company, EmergencyDisclosure, ReportingPeriod
+from dashboard.chart_data import TOTAL
+from dashboard.chart_types import JURISDICTION_CODE, TYPE_CHOICES
+from dashboard.charts import Chart, ChartParamError, Control, UnknownChart, build_chart
+from reports.models import Company, EmergencyDisclosure, Figure, ReportingPeriod
+from reports.statements import jurisdiction_name
+from reports.vocabulary import REQUEST_TYPE_DEFINITIONS
 
 log = logging.getLogger(__name__)
+
+#: The charts of a company page, in the order they appear.
+COMPANY_CHARTS = ("company-requests", "company-outcomes", "company-national-security", "company-countries")
+HOME_CHART = {"type": TOTAL, "jurisdiction": "US", "measure": "requests"}
+
+
+def answers_bad_params(view: Callable[..., HttpResponseBase]) -> Callable[..., HttpResponseBase]:
+    """A chart state that cannot be drawn is the reader's mistake: 400 with the sentence, not a 500."""
+
+    @wraps(view)
+    def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
+        try:
+            return view(request, *args, **kwargs)
+        except UnknownChart as error:
+            raise Http404(str(error)) from error
+        except ChartParamError as error:
+            return render(request, "dashboard/bad_request.html", {"message": str(error)}, status=400)
+
+    return wrapped
+
+
+def charts_for(request: HttpRequest, slugs: Iterable[str], **fixed: str) -> list[Chart]:
+    """Build each chart from the page's query string; values from the path win over the query."""
+    params = {**request.GET.dict(), **fixed}
+    return [build_chart(slug, params) for slug in slugs]
+
+
+def filters(charts: Iterable[Chart], *, hide: Iterable[str] = ()) -> list[Control]:
+    """One control per parameter across a page's charts (the first chart's options win)."""
+    seen: dict[str, Control] = {}
+    for chart in charts:
+        for control in chart.filter_controls():
+            if control.name not in hide and len(control.options) > 1:
+                seen.setdefault(control.name, control)
+    return list(seen.values())
 
 
 @require_GET
 @cached_public()
 def home(request: HttpRequest) -> HttpResponse:
+    chart = build_chart("requests-over-time", HOME_CHART)
     context = {
-        "companies": Company.objects.with_published_data().with_public_summary(),
-        "reports": ReportingPeriod.objects.newest_reports(limit=10),
+        "chart": chart,
+        "charts": [chart],
+        "highlights": sorted(chart.highlights, key=lambda h: h.company_name),
+        "reports": ReportingPeriod.objects.newest_reports(limit=8),
         "disclosures": EmergencyDisclosure.objects.for_listing()[:5],
         "disclosure_total": EmergencyDisclosure.objects.published().total_disclosures(),
     }
@@ -31,10 +80,123 @@ def home(request: HttpRequest) -> HttpResponse:
 
 @require_GET
 @cached_public()
+@answers_bad_params
 def company(request: HttpRequest, slug: str) -> HttpResponse:
-    company = get_object_or_404(Company.objects.with_published_data(), slug=slug)
-    periods = ReportingPeriod.objects.published().with_company_and_source().filter(company=company)
-    return render(request, "dashboard/company.html", {"company": company, "periods": periods})
+    company = get_object_or_404(Company.objects.with_published_data().select_related("parent"), slug=slug)
+    periods = list(ReportingPeriod.objects.for_company_page(company))
+    charts = charts_for(request, COMPANY_CHARTS, company=slug) if periods else []
+    context = {
+        "company": company,
+        "periods": periods,
+        "charts": [chart for chart in charts if chart.has_data or chart.slug == COMPANY_CHARTS[0]],
+        "filters": filters(charts),
+        "scopes": _scopes(periods),
+        "jurisdictions": _named(Figure.objects.jurisdictions_reported(company=slug)) if periods else [],
+    }
+    return render(request, "dashboard/company.html", context)
+
+
+@require_GET
+@cached_public()
+def request_types(request: HttpRequest) -> HttpResponse:
+    overview: dict[str, list[dict[str, Any]]] = {}
+    for row in Figure.objects.request_type_overview():
+        overview.setdefault(row["request_type"], []).append(row)
+    kinds = [
+        (slug, label, REQUEST_TYPE_DEFINITIONS.get(slug, ""), overview[slug])
+        for slug, label in TYPE_CHOICES
+        if slug in overview
+    ]
+    return render(request, "dashboard/request_types.html", {"kinds": kinds})
+
+
+@require_GET
+@cached_public()
+@answers_bad_params
+def request_type(request: HttpRequest, slug: str) -> HttpResponse:
+    label = dict(TYPE_CHOICES).get(slug)
+    if label is None:
+        raise Http404("No such request type.")
+    charts = charts_for(request, ("requests-over-time", "share-over-time"), type=slug)
+    context = {
+        "slug": slug,
+        "label": label,
+        "definition": REQUEST_TYPE_DEFINITIONS.get("all" if slug == TOTAL else slug, ""),
+        "charts": [chart for chart in charts if chart.has_data or chart.slug == "requests-over-time"],
+        "filters": filters(charts, hide=("type",)),
+        "reporting": sorted(charts[0].highlights, key=lambda h: h.company_name),
+        "silent": _without(charts[0].highlights),
+    }
+    return render(request, "dashboard/request_type.html", context)
+
+
+@require_GET
+@cached_public()
+@answers_bad_params
+def countries(request: HttpRequest) -> HttpResponse:
+    chart = build_chart("countries-ranking", request.GET)
+    overview = [
+        {**row, "name": jurisdiction_name(row["jurisdiction"])} for row in Figure.objects.jurisdiction_overview()
+    ]
+    jurisdictions = sorted(overview, key=lambda row: row["name"])
+    context = {"chart": chart, "charts": [chart], "filters": filters([chart]), "jurisdictions": jurisdictions}
+    return render(request, "dashboard/countries.html", context)
+
+
+@require_GET
+@cached_public()
+@answers_bad_params
+def country(request: HttpRequest, code: str) -> HttpResponse:
+    code = code.upper()
+    if not JURISDICTION_CODE.match(code):
+        raise Http404("No such country code.")
+    charts = charts_for(request, ("requests-over-time", "share-over-time"), jurisdiction=code)
+    if not any(chart.has_data for chart in charts):
+        raise Http404("No company publishes figures for this government.")
+    context = {
+        "code": code,
+        "name": jurisdiction_name(code),
+        "charts": [chart for chart in charts if chart.has_data],
+        "filters": filters(charts, hide=("jurisdiction",)),
+        "reporting": sorted(charts[0].highlights, key=lambda h: h.company_name),
+    }
+    return render(request, "dashboard/country.html", context)
+
+
+@require_GET
+@cached_public()
+def chart_csv(request: HttpRequest, slug: str) -> HttpResponse:
+    """Exactly the rows a chart shows, for its state in the query string."""
+    try:
+        chart = build_chart(slug, request.GET)
+    except UnknownChart as error:
+        raise Http404(str(error)) from error
+    except ChartParamError as error:
+        return HttpResponse(str(error) + "\n", status=400, content_type="text/plain; charset=utf-8")
+    response = HttpResponse(chart.csv_text(), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{slug}.csv"'
+    return response
+
+
+def _scopes(periods: list[ReportingPeriod]) -> list[dict[str, Any]]:
+    """Each scope the company reports, with how many reports and the dates they span."""
+    scopes: dict[str, dict[str, Any]] = {}
+    for period in periods:
+        entry = scopes.setdefault(period.scope, {"scope": period.get_scope_display(), "code": period.scope, "count": 0})
+        entry["count"] += 1
+        entry["first"] = period  # newest first: the last one seen is the oldest
+        entry.setdefault("last", period)
+    return sorted(scopes.values(), key=lambda s: (s["code"] != "total", s["code"]))
+
+
+def _without(highlights: Iterable[Any]) -> list[str]:
+    """The companies with published reports that give no figure for a chart."""
+    shown = {item.company for item in highlights}
+    return [company.name for company in Company.objects.with_published_data() if company.slug not in shown]
+
+
+def _named(codes: Iterable[str]) -> list[tuple[str, str]]:
+    return sorted(((code, jurisdiction_name(code)) for code in codes), key=lambda item: (len(item[0]) > 2, item[1]))
 
 
 @require_GET

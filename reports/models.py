@@ -228,6 +228,10 @@ class Figure(models.Model):
 
     class Meta:
         ordering = ["period", "jurisdiction", "request_type", "measure"]
+        indexes = [
+            # Charts compare one jurisdiction and kind of demand across every period and company.
+            models.Index(fields=["jurisdiction", "request_type", "measure"], name="reports_figure_chart_lookup"),
+        ]
         constraints = [
             models.UniqueConstraint(
                 fields=["period", "jurisdiction", "request_type", "measure"], name="reports_figure_unique_natural_key"

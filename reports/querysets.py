@@ -5,6 +5,8 @@ Views, the API, feeds and CSVs read only through these, so "published only" is d
 
 from __future__ import annotations
 
+import datetime as dt
+from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
 from django.db import models
@@ -24,6 +26,26 @@ else:
     _CompanyBase = _SourceBase = _PeriodBase = _FigureBase = _DisclosureBase = _RunBase = models.QuerySet
 
 PUBLISHED = "published"
+#: Jurisdiction codes that group governments rather than name one country.
+NOT_COUNTRIES = ("WW", "NON-US")
+#: What a chart row holds: the figure, its period, company and source.
+CHART_FIELDS = (
+    "period_id",
+    "period__company__slug",
+    "period__company__name",
+    "period__scope",
+    "period__start",
+    "period__end",
+    "period__source_id",
+    "jurisdiction",
+    "request_type",
+    "measure",
+    "value",
+    "value_min",
+    "value_max",
+    "note",
+    "source_id",
+)
 
 
 class CompanyQuerySet(_CompanyBase):
@@ -93,6 +115,13 @@ class _SubqueryCount(Subquery):
     output_field = models.IntegerField()
 
 
+def _figure_count() -> _SubqueryCount:
+    """Each period's number of figures, counted through the figure table's period index."""
+    from reports.models import Figure
+
+    return _SubqueryCount(Figure.objects.filter(period=OuterRef("pk")).order_by().values("pk"))
+
+
 class SourceDocumentQuerySet(_SourceBase):
     def public(self) -> SourceDocumentQuerySet:
         """Documents that back something published: a published period, a published figure that cites
@@ -132,6 +161,16 @@ class SourceDocumentQuerySet(_SourceBase):
             ),
         ).order_by(models.F("published_on").desc(nulls_last=True), "title", "pk")
 
+    # --- Charts (dashboard/charts.py) ---
+
+    def cited_by_chart(self, ids: Iterable[int]) -> SourceDocumentQuerySet:
+        """The documents behind a chart's figures, newest first."""
+        return (
+            self.filter(pk__in=sorted(set(ids)))
+            .select_related("company")
+            .order_by(models.F("published_on").desc(nulls_last=True), "title", "pk")
+        )
+
 
 class ReportingPeriodQuerySet(_PeriodBase):
     def published(self) -> ReportingPeriodQuerySet:
@@ -165,7 +204,8 @@ class ReportingPeriodQuerySet(_PeriodBase):
 
     def newest_reports(self, limit: int = 8) -> ReportingPeriodQuerySet:
         """The most recently ending published periods, with what a list needs."""
-        return self.published().with_company_and_source().annotate(figure_count=Count("figures")).latest_first()[:limit]  # type: ignore[return-value]
+        # A correlated count: grouping every period's columns over a join with all figures is slow on SQLite.
+        return self.published().with_company_and_source().annotate(figure_count=_figure_count()).latest_first()[:limit]  # type: ignore[return-value]
 
     # --- Provenance pages (dashboard/provenance.py) ---
 
@@ -188,6 +228,42 @@ class ReportingPeriodQuerySet(_PeriodBase):
             .annotate(backed_figures=Count("figures", filter=cites))
             .order_by("company__name", "start", "end", "scope")
         )
+
+    # --- Charts and public pages (dashboard/charts.py, dashboard/views.py) ---
+
+    def chart_timeline(self, *, scope: str | None = None, company: str | None = None) -> Any:
+        """Published periods as flat rows, oldest first: where a chart's series have gaps and breaks."""
+        queryset = self.published()
+        if scope:
+            queryset = queryset.filter(scope=scope)
+        if company is not None:
+            queryset = queryset.filter(company__slug=company)
+        return queryset.values("id", "company__slug", "company__name", "scope", "start", "end", "source_id").order_by(
+            "company__name", "start", "end", "scope"
+        )
+
+    def for_company_page(self, company: Company) -> ReportingPeriodQuerySet:
+        """A company's published reports, newest first, with their sources and figure counts."""
+        return (
+            self.published()
+            .filter(company=company)
+            .with_company_and_source()
+            .annotate(figure_count=_figure_count())
+            .order_by("-end", "scope")
+        )
+
+    def with_country_figures(self, *, scope: str = "total", company: str | None = None) -> Any:
+        """Published periods that give request figures for some country other than the U.S.: the periods a
+        ranking of governments can use. Flat rows, newest first."""
+        from reports.models import Figure
+
+        countries = Figure.objects.filter(period=OuterRef("pk"), measure="requests").exclude(
+            jurisdiction__in=["US", *NOT_COUNTRIES]
+        )
+        queryset = self.published().filter(Exists(countries), scope=scope)
+        if company is not None:
+            queryset = queryset.filter(company__slug=company)
+        return queryset.values("company__slug", "start", "end").order_by("-end", "-start", "company__slug")
 
 
 class FigureQuerySet(_FigureBase):
@@ -235,6 +311,82 @@ class FigureQuerySet(_FigureBase):
             .filter(request_type="emergency", jurisdiction=jurisdiction, period__scope="total")
             .select_related("period__company", "period__source", "source")
             .order_by("period__company__name", "-period__start", "-period__end", "measure")
+        )
+
+    # --- Charts and public pages (dashboard/charts.py, dashboard/views.py) ---
+
+    def chart_rows(self) -> Any:
+        """Published figures as flat rows (tuples of CHART_FIELDS) with their period, company and source: one query,
+        oldest first."""
+        return (
+            self.published()
+            .values_list(*CHART_FIELDS)
+            .order_by("period__company__name", "period__start", "period__end", "period__scope", "request_type")
+        )
+
+    def for_comparison(self, *, jurisdiction: str, measures: Iterable[str], request_types: Iterable[str]) -> Any:
+        """Every company's whole-company figures of some request types and measures in one jurisdiction."""
+        return self.filter(
+            period__scope="total",
+            jurisdiction=jurisdiction,
+            measure__in=sorted(measures),
+            request_type__in=sorted(request_types),
+        ).chart_rows()
+
+    def for_company_chart(self, company: str, *, scope: str, jurisdiction: str | None = None) -> Any:
+        """One company's figures in one scope (and one jurisdiction, when given)."""
+        from reports.models import ReportingPeriod
+
+        # Through the periods: SQLite then reads the figures by their period index instead of scanning them.
+        periods = ReportingPeriod.objects.filter(company__slug=company, scope=scope).values("pk")
+        queryset = self.filter(period__in=periods)
+        if jurisdiction:
+            queryset = queryset.filter(jurisdiction=jurisdiction)
+        return queryset.chart_rows()
+
+    def for_country_ranking(
+        self, *, start: dt.date, end: dt.date, request_types: Iterable[str], company: str | None = None
+    ) -> Any:
+        """Request counts of every country for the whole-company periods with these dates."""
+        from reports.models import ReportingPeriod
+
+        periods = ReportingPeriod.objects.filter(scope="total", start=start, end=end)
+        if company is not None:
+            periods = periods.filter(company__slug=company)
+        # Through the periods: SQLite then reads the figures by their period index instead of scanning them.
+        queryset = self.filter(
+            period__in=periods.values("pk"), measure="requests", request_type__in=sorted(request_types)
+        ).exclude(jurisdiction__in=NOT_COUNTRIES)
+        return queryset.chart_rows()
+
+    def jurisdictions_reported(
+        self, *, company: str | None = None, scope: str | None = None, request_type: str | None = None
+    ) -> list[str]:
+        """The jurisdictions published figures exist for, optionally of one company, scope or request type."""
+        lookups = {"period__company__slug": company, "period__scope": scope, "request_type": request_type}
+        queryset = self.published().filter(**{key: value for key, value in lookups.items() if value is not None})
+        return list(queryset.order_by("jurisdiction").values_list("jurisdiction", flat=True).distinct())
+
+    def request_type_overview(self) -> Any:
+        """Per request type and company: how many periods give a request count, first and last: the index of
+        request types."""
+        return (
+            self.published()
+            .filter(measure="requests")
+            .filter(Q(value__isnull=False) | Q(value_min__isnull=False))
+            .values("request_type", "period__company__slug", "period__company__name")
+            .annotate(periods=Count("period", distinct=True), first=Min("period__start"), last=Max("period__end"))
+            .order_by("request_type", "period__company__name")
+        )
+
+    def jurisdiction_overview(self) -> Any:
+        """Per jurisdiction: how many companies give request counts for it, and the last period they cover."""
+        return (
+            self.published()
+            .filter(measure="requests")
+            .values("jurisdiction")
+            .annotate(companies=Count("period__company", distinct=True), last=Max("period__end"))
+            .order_by("jurisdiction")
         )
 
     def values_for_table(self) -> Any:

@@ -1,0 +1,488 @@
+"""From queryset rows to what a chart draws: points per period, totals and shares computed only from
+what the documents give, gaps where they give nothing, and the breaks in how a company reports.
+
+Nothing here queries the database except :func:`load_sources`; the builders pass rows in.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any, NamedTuple
+
+import plotly.graph_objects as go
+
+from dashboard.charts import (
+    Break,
+    as_float,
+    bar,
+    company_colour,
+    midpoint,
+    period_hover,
+    request_type_sort_key,
+    scatter,
+)
+from reports.formatting import format_change, format_figure, format_number, format_percent, percent
+from reports.models import SourceDocument
+from reports.periods import length_in_months, period_label, same_period_a_year_earlier
+from reports.vocabulary import PERCENT_MEASURES, REQUEST_TYPE_PARTS, Measure, RequestType, Scope
+
+#: Kinds that add up to all of a company's requests when it publishes no total of its own
+#: (preservation and national-security demands are counted outside totals).
+SUMMABLE = REQUEST_TYPE_PARTS | {"2703d-order", "other-legal", "account", "device", "financial-identifier"}
+#: The request type a chart uses for "all requests": the company's own total, else a sum of its kinds.
+TOTAL = "total"
+#: Request types published only as bands (U.S. law allows no exact figure).
+BAND_TYPES = ("national-security", "nsl", "fisa", "fisa-content", "fisa-non-content")
+
+
+# Labels looked up once: TextChoices rebuilds its list of values on every ``in`` test.
+TYPE_LABELS = {TOTAL: "All requests", **{value: str(label) for value, label in RequestType.choices}}
+SCOPE_LABELS = {value: str(label) for value, label in Scope.choices}
+MEASURE_LABELS = {value: str(label) for value, label in Measure.choices}
+
+
+def type_label(request_type: str) -> str:
+    return TYPE_LABELS.get(request_type, request_type)
+
+
+def scope_label(scope: str) -> str:
+    return SCOPE_LABELS.get(scope, scope)
+
+
+def kinds_text(request_types: Iterable[str]) -> str:
+    """'subpoenas, search warrants and other court orders'."""
+    names = [type_label(t).lower() for t in sorted(request_types, key=request_type_sort_key)]
+    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
+
+
+class Row(NamedTuple):
+    """One published figure with its period, company and source, as a chart reads it (CHART_FIELDS order)."""
+
+    period_id: int
+    company: str
+    company_name: str
+    scope: str
+    start: dt.date
+    end: dt.date
+    period_source_id: int | None
+    jurisdiction: str
+    request_type: str
+    measure: str
+    value: Decimal | None
+    value_min: Decimal | None
+    value_max: Decimal | None
+    note: str
+    own_source_id: int | None
+
+    @property
+    def source_id(self) -> int | None:
+        """The figure's own source when it has one, else its period's."""
+        return self.own_source_id or self.period_source_id
+
+    @property
+    def reported(self) -> bool:
+        return self.value is not None or self.value_min is not None
+
+    @property
+    def text(self) -> str:
+        return format_figure(self.value, self.value_min, self.value_max, percent=self.measure in PERCENT_MEASURES)
+
+
+def rows_of(values: Iterable[tuple[Any, ...]]) -> list[Row]:
+    """Rows from ``FigureQuerySet.chart_rows()`` (one tuple per figure)."""
+    return [Row._make(item) for item in values]
+
+
+@dataclass(frozen=True)
+class Span:
+    """A published reporting period of one company and scope."""
+
+    company: str
+    company_name: str
+    scope: str
+    start: dt.date
+    end: dt.date
+    source_id: int | None
+
+    @classmethod
+    def of(cls, values: dict[str, Any]) -> Span:
+        return cls(
+            values["company__slug"],
+            values["company__name"],
+            values["scope"],
+            values["start"],
+            values["end"],
+            values["source_id"],
+        )
+
+    @property
+    def label(self) -> str:
+        return period_label(self.start, self.end)
+
+    @property
+    def key(self) -> tuple[str, dt.date, dt.date]:
+        return self.company, self.start, self.end
+
+
+def spans_of(values: Iterable[dict[str, Any]]) -> list[Span]:
+    return [Span.of(item) for item in values]
+
+
+@dataclass(frozen=True)
+class Point:
+    """What a chart draws for one series in one period: exact, a band, or not reported (a gap)."""
+
+    span: Span
+    value: Decimal | None = None
+    low: Decimal | None = None
+    high: Decimal | None = None
+    #: How the number was obtained, in words: 'as published', 'sum of subpoenas and ...'.
+    basis: str = ""
+    #: The kinds summed, when the number is a sum; empty for a figure as published.
+    parts: tuple[str, ...] = ()
+    source_ids: tuple[int, ...] = ()
+    percent: bool = False
+    #: The base of a percentage ('70% of 2,416'), when known.
+    base: Decimal | None = None
+
+    @property
+    def status(self) -> str:
+        if self.value is not None:
+            return "exact"
+        return "band" if self.low is not None else "not reported"
+
+    @property
+    def text(self) -> str:
+        if self.percent and self.value is not None:
+            return format_percent(self.value, base=self.base)
+        return format_figure(self.value, self.low, self.high, percent=self.percent)
+
+
+@dataclass(frozen=True)
+class Highlight:
+    """A series' latest figure as a page states it above the charts, with its change over a year."""
+
+    company: str
+    company_name: str
+    text: str
+    period: str
+    dates: str
+    basis: str
+    change: str
+
+    @property
+    def colour(self) -> str:
+        return company_colour(self.company)
+
+
+def highlight(points: Sequence[Point]) -> Highlight | None:
+    """The latest reported point of a series and, when both are exact, its change against a year earlier."""
+    reported = [point for point in points if point.status != "not reported"]
+    if not reported:
+        return None
+    latest = reported[-1]
+    span = latest.span
+    earlier = same_period_a_year_earlier(span.start, span.end)
+    before = next((p for p in reported if (p.span.start, p.span.end) == earlier and p.value is not None), None)
+    change = ""
+    if before is not None and latest.value is not None:
+        difference = format_change(before.value, latest.value)
+        if difference:
+            change = f"{difference} than in {period_label(*earlier)}".replace(
+                "about the same than", "about the same as"
+            )
+    return Highlight(
+        span.company,
+        span.company_name,
+        latest.text,
+        span.label,
+        period_hover(span.start, span.end),
+        latest.basis,
+        change,
+    )
+
+
+def _source_ids(rows: Iterable[Row]) -> tuple[int, ...]:
+    return tuple(sorted({row.source_id for row in rows if row.source_id}))
+
+
+def total_point(span: Span, by_type: dict[str, Row]) -> Point:
+    """All of a period's requests: the company's own total when it gives one, else the sum of the kinds it
+    reports (every one of them reported, or no sum at all: a partial sum would understate)."""
+    own = by_type.get("all")
+    if own is not None and own.reported:
+        return _point_from(span, own, basis="the company's own total")
+    if "legal-process" in by_type:
+        # Microsoft and Meta: legal-process requests, with emergency requests counted apart.
+        parts = [by_type[t] for t in ("legal-process", "emergency") if t in by_type]
+    else:
+        parts = [row for request_type, row in by_type.items() if request_type in SUMMABLE]
+    if not parts or not all(row.reported for row in parts):
+        missing = [row.request_type for row in parts if not row.reported]
+        basis = f"{kinds_text(missing)} not reported" if missing else "not reported"
+        return Point(span, basis=basis, source_ids=_source_ids(parts or ([own] if own else [])))
+    kinds = tuple(sorted((row.request_type for row in parts), key=request_type_sort_key))
+    basis = "as published" if len(parts) == 1 else f"sum of {kinds_text(kinds)}"
+    if any(row.value is None for row in parts):
+        low = sum((row.value if row.value is not None else row.value_min for row in parts), Decimal(0))
+        high = sum((row.value if row.value is not None else row.value_max for row in parts), Decimal(0))
+        return Point(span, low=low, high=high, basis=basis, parts=kinds, source_ids=_source_ids(parts))
+    value = sum((row.value for row in parts if row.value is not None), Decimal(0))
+    return Point(span, value=value, basis=basis, parts=kinds if len(parts) > 1 else (), source_ids=_source_ids(parts))
+
+
+def _point_from(span: Span, row: Row, *, basis: str = "as published") -> Point:
+    if row.value is not None:
+        return Point(span, value=row.value, basis=basis, source_ids=_source_ids([row]))
+    if row.value_min is not None:
+        return Point(span, low=row.value_min, high=row.value_max, basis=basis, source_ids=_source_ids([row]))
+    return Point(span, basis=row.note or "not reported", source_ids=_source_ids([row]))
+
+
+def figure_point(span: Span, row: Row | None) -> Point:
+    """One figure as published; no row at all is 'not reported'."""
+    if row is None:
+        return Point(span, basis="not in this report")
+    point = _point_from(span, row)
+    return Point(
+        span,
+        point.value,
+        point.low,
+        point.high,
+        point.basis,
+        source_ids=point.source_ids,
+        percent=row.measure in PERCENT_MEASURES,
+    )
+
+
+@dataclass(frozen=True)
+class Share:
+    """The share of requests for which some data was handed over, and how it was obtained."""
+
+    value: Decimal
+    base: Decimal | None
+    basis: str
+
+
+def share_of(measures: dict[str, Row]) -> Share | None:
+    """Some data handed over, as a percentage: from counts when the document gives them (with the number of
+    requests as base), else the percentage it publishes."""
+    requests = _exact(measures, "requests")
+    full, partial = _exact(measures, "full-response"), _exact(measures, "partial-response")
+    content, non_content = _exact(measures, "content-disclosed"), _exact(measures, "non-content-disclosed")
+    some, none = _exact(measures, "some-data"), _exact(measures, "no-response")
+    if requests:
+        candidates = (
+            (full + partial if full is not None and partial is not None else None, "answered in full or in part"),
+            (content + non_content if content is not None and non_content is not None else None, "data disclosed"),
+            (some, "some data produced"),
+            (requests - none if none is not None else None, "not answered with no data"),
+        )
+        for part, basis in candidates:
+            if part is not None and part <= requests:
+                share = percent(part, requests)
+                if share is not None:
+                    return Share(
+                        share, requests, f"computed: {format_number(part)} {basis} of {format_number(requests)}"
+                    )
+    given = _exact(measures, "some-data-pct")
+    if given is not None:
+        return Share(given, requests, "the percentage the company publishes")
+    return None
+
+
+def _exact(measures: dict[str, Row], measure: str) -> Decimal | None:
+    row = measures.get(measure)
+    return row.value if row is not None else None
+
+
+def group(rows: Iterable[Row], *keys: str) -> dict[tuple[Any, ...], list[Row]]:
+    grouped: dict[tuple[Any, ...], list[Row]] = defaultdict(list)
+    for row in rows:
+        grouped[tuple(getattr(row, key) for key in keys)].append(row)
+    return grouped
+
+
+# --- Traces ----------------------------------------------------------------------------------------
+
+
+def hover(name: str, point: Point, noun: str = "") -> str:
+    value = point.text + (f" {noun}" if noun and point.status != "not reported" else "")
+    extra = f"<br><i>{point.basis}</i>" if point.basis and point.basis not in ("as published",) else ""
+    if point.status == "band":
+        extra += "<br><i>a range: the exact number is not published</i>"
+    return f"<b>{name}</b><br>{period_hover(point.span.start, point.span.end)}<br>{value}{extra}"
+
+
+def line_trace(
+    name: str,
+    points: Sequence[Point],
+    *,
+    colour: str,
+    dash: str = "solid",
+    symbol: str = "circle",
+    noun: str = "",
+    legendgroup: str = "",
+) -> go.Scatter:
+    """A line through the exact points, broken wherever a period is missing, a band or not reported."""
+    xs: list[str | None] = []
+    ys: list[float | None] = []
+    texts: list[str] = []
+    previous: Span | None = None
+    for point in points:
+        if previous is not None and point.span.start > previous.end + dt.timedelta(days=1):
+            xs.append(midpoint(previous.end, point.span.start))
+            ys.append(None)  # no report covers these dates: a gap, not a slope
+            texts.append("")
+        xs.append(midpoint(point.span.start, point.span.end))
+        ys.append(as_float(point.value))
+        texts.append(hover(name, point, noun))
+        previous = point.span
+    return scatter(
+        x=xs,
+        y=ys,
+        text=texts,
+        name=name,
+        mode="lines+markers",
+        connectgaps=False,
+        line={"color": colour, "width": 2.5, "dash": dash},
+        marker={"color": colour, "size": 7, "symbol": symbol},
+        hovertemplate="%{text}<extra></extra>",
+        legendgroup=legendgroup or name,
+    )
+
+
+def band_trace(
+    name: str,
+    points: Sequence[Point],
+    *,
+    colour: str,
+    pattern: str = "",
+    noun: str = "",
+    legendgroup: str = "",
+    showlegend: bool = True,
+    offsetgroup: str | None = None,
+) -> go.Bar | None:
+    """Bands as floating bars from their minimum to their maximum, a period wide: a range, never a midpoint."""
+    bands = [point for point in points if point.status == "band"]
+    if not bands:
+        return None
+    return bar(
+        x=[midpoint(p.span.start, p.span.end) for p in bands],
+        base=[as_float(p.low) for p in bands],
+        y=[as_float((p.high or Decimal(0)) - (p.low or Decimal(0))) for p in bands],
+        width=None if offsetgroup else [_width_ms(p.span) for p in bands],
+        text=[hover(name, p, noun) for p in bands],
+        name=f"{name} (range)" if showlegend and not offsetgroup else name,
+        hovertemplate="%{text}<extra></extra>",
+        textposition="none",
+        marker={
+            "color": colour,
+            "opacity": 0.45,
+            "line": {"color": colour, "width": 1.5},
+            "pattern": {"shape": pattern or "/", "fgcolor": colour, "solidity": 0.3},
+        },
+        legendgroup=legendgroup or name,
+        showlegend=showlegend,
+        offsetgroup=offsetgroup,
+    )
+
+
+def _width_ms(span: Span) -> float:
+    # 80% of the period, so neighbouring periods stay apart.
+    return (span.end - span.start + dt.timedelta(days=1)).total_seconds() * 1000 * 0.8
+
+
+# --- Breaks in how a company reports ---------------------------------------------------------------
+
+
+def length_breaks(spans: Sequence[Span]) -> list[Break]:
+    """Where the length of a company's periods changes (Amazon's Jan–May 2015, Ring's yearly reports)."""
+    result: list[Break] = []
+    for company_spans in _by_company(spans).values():
+        previous: Span | None = None
+        for span in company_spans:
+            months = length_in_months(span.start, span.end)
+            if previous is not None and months != length_in_months(previous.start, previous.end):
+                was = length_in_months(previous.start, previous.end)
+                result.append(
+                    Break(
+                        span.start,
+                        f"{span.company_name}: {was} to {months} months",
+                        f"From {span.label}, {span.company_name}'s reports cover {months} months; "
+                        f"the one before covered {was} ({previous.label}).",
+                    )
+                )
+            previous = span
+    return result
+
+
+def scope_breaks(spans: Sequence[Span], company_name: str) -> list[Break]:
+    """Where a company starts reporting a part of itself apart (Amazon: AWS from H1 2018)."""
+    firsts: dict[str, Span] = {}
+    for span in sorted(spans, key=lambda s: (s.start, s.end)):
+        firsts.setdefault(span.scope, span)
+    if len(firsts) < 2:
+        return []
+    start = min(span.start for span in firsts.values())
+    return [
+        Break(
+            span.start,
+            f"{scope_label(scope)} apart",
+            f"From {span.label}, {company_name} also reports “{scope_label(scope)}” apart.",
+        )
+        for scope, span in firsts.items()
+        if span.start > start
+    ]
+
+
+def basis_breaks(series: dict[str, list[Point]]) -> list[Break]:
+    """Where a series changes from a published total to a sum of kinds, or the kinds summed change."""
+    result: list[Break] = []
+    for name, points in series.items():
+        previous: Point | None = None
+        for point in points:
+            if point.status == "not reported":
+                continue
+            if previous is not None and point.parts != previous.parts:
+                result.append(Break(point.span.start, f"{name}: new kinds", _basis_sentence(name, previous, point)))
+            previous = point
+    return result
+
+
+def _basis_sentence(name: str, before: Point, after: Point) -> str:
+    when = after.span.label
+    if not after.parts:
+        return f"From {when}, {name}'s figure is its own published total."
+    if not before.parts:
+        return f"From {when}, {name} publishes no total: the figure is the {after.basis}."
+    added = [t for t in after.parts if t not in before.parts]
+    dropped = [t for t in before.parts if t not in after.parts]
+    changes = []
+    if added:
+        changes.append(f"adds {kinds_text(added)}")
+    if dropped:
+        changes.append(f"no longer lists {kinds_text(dropped)} apart")
+    return f"From {when}, {name} {' and '.join(changes)}; the figure is the {after.basis}."
+
+
+def _by_company(spans: Sequence[Span]) -> dict[tuple[Any, ...], list[Span]]:
+    grouped: dict[tuple[Any, ...], list[Span]] = defaultdict(list)
+    for span in sorted(spans, key=lambda s: (s.company_name, s.start, s.end)):
+        grouped[(span.company,)].append(span)
+    return grouped
+
+
+def ordered_breaks(breaks: Iterable[Break]) -> list[Break]:
+    unique = {(b.on, b.sentence): b for b in breaks}
+    return sorted(unique.values(), key=lambda b: (b.on, b.sentence))
+
+
+def load_sources(ids: Iterable[int]) -> list[SourceDocument]:
+    """The documents a chart's figures come from, newest first (one query)."""
+    wanted = sorted(set(ids))
+    return list(SourceDocument.objects.cited_by_chart(wanted)) if wanted else []

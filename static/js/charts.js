@@ -1,0 +1,203 @@
+/* Draws every chart of the page from the Plotly figure the server built (dashboard/charts.py),
+   sent as JSON in a <script type="application/json"> next to it: no inline code, no CDN.
+   Also: dark mode (the reader's system setting, or <html data-theme>), tabs for each chart's
+   Chart / Table / Sources / Download / Embed / Cite panels, copy buttons, and filter forms that
+   apply as soon as a value changes. Everything works without this file, only less comfortably. */
+(function () {
+  "use strict";
+  var root = document.documentElement;
+  root.classList.add("js");
+  var media = window.matchMedia ? window.matchMedia("(prefers-color-scheme: dark)") : null;
+  var LIGHT = { text: "#1d1d1f", muted: "#5b5b66", grid: "#e4e4ea", zero: "#b8b8c0", paper: "#ffffff" };
+  var DARK = { text: "#ececf1", muted: "#a9a9b6", grid: "#34353c", zero: "#5a5b64", paper: "#1c1d22" };
+  var drawn = [];
+
+  function isDark() {
+    var theme = root.getAttribute("data-theme");
+    if (theme === "dark") return true;
+    if (theme === "light") return false;
+    return !!(media && media.matches);
+  }
+
+  function copy(value) {
+    return JSON.parse(JSON.stringify(value));
+  }
+
+  /* The server's layout with the colours of the reader's theme and a tighter fit on a phone. */
+  function themed(layout, width) {
+    var colours = isDark() ? DARK : LIGHT;
+    var out = copy(layout || {});
+    var narrow = width < 560;
+    out.font = Object.assign({}, out.font, { color: colours.text });
+    out.paper_bgcolor = "rgba(0,0,0,0)";
+    out.plot_bgcolor = "rgba(0,0,0,0)";
+    out.hoverlabel = Object.assign({}, out.hoverlabel, {
+      bgcolor: colours.paper,
+      bordercolor: colours.muted,
+      font: Object.assign({}, (out.hoverlabel || {}).font, { color: colours.text })
+    });
+    ["xaxis", "yaxis"].forEach(function (name) {
+      if (!out[name]) return;
+      out[name].gridcolor = colours.grid;
+      out[name].zerolinecolor = colours.zero;
+      out[name].linecolor = colours.grid;
+    });
+    (out.annotations || []).forEach(function (note) {
+      note.font = Object.assign({}, note.font, { color: colours.muted });
+      if (note.bgcolor) note.bgcolor = isDark() ? "rgba(19,20,23,0.7)" : "rgba(255,255,255,0.7)";
+    });
+    (out.shapes || []).forEach(function (shape) {
+      if (shape.line) shape.line.color = colours.muted;
+    });
+    if (narrow) {
+      out.margin = Object.assign({}, out.margin, { l: Math.min((out.margin || {}).l || 48, 44), r: 8 });
+      out.font.size = 12;
+      out.legend = Object.assign({}, out.legend, { font: { size: 11 } });
+      if (out.yaxis && out.yaxis.title) out.yaxis.title = Object.assign({}, out.yaxis.title, { text: "" });
+    }
+    return out;
+  }
+
+  var CONFIG = { responsive: true, displayModeBar: false, displaylogo: false, scrollZoom: false };
+
+  function draw(element) {
+    var source = document.getElementById(element.getAttribute("data-figure"));
+    if (!source || !window.Plotly) return;
+    var figure = JSON.parse(source.textContent);
+    element.dataDemandsFigure = figure;
+    window.Plotly.newPlot(element, figure.data, themed(figure.layout, element.clientWidth), CONFIG);
+    drawn.push(element);
+  }
+
+  function redraw() {
+    drawn.forEach(function (element) {
+      var figure = element.dataDemandsFigure;
+      window.Plotly.react(element, figure.data, themed(figure.layout, element.clientWidth), CONFIG);
+    });
+  }
+
+  /* Chart · Table · Sources · Download · Embed · Cite as tabs (WAI-ARIA tabs pattern). */
+  function tabs(frame) {
+    var bar = frame.querySelector(".chart-views");
+    var panels = Array.prototype.slice.call(frame.querySelectorAll(".chart-panel"));
+    if (!bar || !panels.length) return;
+    bar.setAttribute("role", "tablist");
+    bar.setAttribute("aria-label", "Views of the chart");
+    var links = Array.prototype.slice.call(bar.querySelectorAll("a"));
+    var buttons = links.map(function (link) {
+      var button = document.createElement("button");
+      var id = link.getAttribute("href").slice(1);
+      button.type = "button";
+      button.id = id + "-tab";
+      button.textContent = link.textContent;
+      button.setAttribute("role", "tab");
+      button.setAttribute("aria-controls", id);
+      link.replaceWith(button);
+      var panel = document.getElementById(id);
+      if (panel) {
+        panel.setAttribute("role", "tabpanel");
+        panel.setAttribute("aria-labelledby", button.id);
+        panel.setAttribute("tabindex", "-1");
+      }
+      return button;
+    });
+
+    function select(index, focus) {
+      buttons.forEach(function (button, i) {
+        var on = i === index;
+        var panel = document.getElementById(button.getAttribute("aria-controls"));
+        button.setAttribute("aria-selected", on ? "true" : "false");
+        button.tabIndex = on ? 0 : -1;
+        if (panel) panel.hidden = !on;
+        if (on && panel) {
+          var plot = panel.querySelector(".chart-plot");
+          if (plot && plot.dataDemandsFigure && window.Plotly) window.Plotly.Plots.resize(plot);
+        }
+      });
+      if (focus) buttons[index].focus();
+    }
+
+    buttons.forEach(function (button, index) {
+      button.addEventListener("click", function () { select(index, false); });
+      button.addEventListener("keydown", function (event) {
+        var next = null;
+        if (event.key === "ArrowRight") next = (index + 1) % buttons.length;
+        if (event.key === "ArrowLeft") next = (index - 1 + buttons.length) % buttons.length;
+        if (event.key === "Home") next = 0;
+        if (event.key === "End") next = buttons.length - 1;
+        if (next !== null) {
+          event.preventDefault();
+          select(next, true);
+        }
+      });
+    });
+    // The tab bar sits under the chart: put it above the panels so it reads as tabs.
+    frame.querySelector(".chart-panels").before(bar);
+    var wanted = window.location.hash.slice(1);
+    var start = buttons.findIndex(function (b) { return b.getAttribute("aria-controls") === wanted; });
+    select(start > 0 ? start : 0, false);
+    // A link elsewhere in the frame to one of its panels ("and 3 more in Sources") opens that tab.
+    frame.addEventListener("click", function (event) {
+      var link = event.target.closest && event.target.closest("a[href^='#']");
+      if (!link) return;
+      var index = buttons.findIndex(function (b) { return "#" + b.getAttribute("aria-controls") === link.getAttribute("href"); });
+      if (index >= 0) {
+        event.preventDefault();
+        select(index, true);
+      }
+    });
+  }
+
+  function copyButtons() {
+    document.querySelectorAll("button[data-copy]").forEach(function (button) {
+      button.addEventListener("click", function () {
+        var target = document.getElementById(button.getAttribute("data-copy"));
+        if (!target) return;
+        var text = target.value !== undefined ? target.value : target.textContent.trim();
+        var done = function () {
+          var label = button.textContent;
+          button.textContent = "Copied";
+          window.setTimeout(function () { button.textContent = label; }, 1500);
+        };
+        if (navigator.clipboard && navigator.clipboard.writeText) {
+          navigator.clipboard.writeText(text).then(done, function () {});
+        } else if (target.select) {
+          target.select();
+          document.execCommand("copy");
+          done();
+        }
+      });
+    });
+  }
+
+  function autosubmit() {
+    document.querySelectorAll("form[data-autosubmit]").forEach(function (form) {
+      form.addEventListener("change", function (event) {
+        if (event.target.tagName !== "SELECT") return;
+        form.classList.add("is-loading");
+        // A filter that another chart's options depend on starts those filters afresh.
+        if (event.target.name === "scope" || event.target.name === "jurisdiction") {
+          ["measure", "type", "period"].forEach(function (name) {
+            var field = form.elements[name];
+            if (field && field !== event.target) field.disabled = true;
+          });
+        }
+        form.submit();
+      });
+    });
+  }
+
+  function start() {
+    document.querySelectorAll(".chart-frame").forEach(tabs);
+    document.querySelectorAll(".chart-plot[data-figure]").forEach(draw);
+    copyButtons();
+    autosubmit();
+    if (media) {
+      if (media.addEventListener) media.addEventListener("change", redraw);
+      else if (media.addListener) media.addListener(redraw);
+    }
+  }
+
+  if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", start);
+  else start();
+})();

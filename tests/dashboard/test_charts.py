@@ -1,0 +1,257 @@
+"""The chart builders: ranges drawn as ranges, gaps never zeros, findings computed from the figures,
+bad states refused with a sentence, and every registered chart a valid Plotly figure."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+from typing import Any
+
+import plotly.graph_objects as go
+import pytest
+from django.test import Client
+
+from dashboard.charts import CHARTS, COMPANY_COLOURS, ChartParamError, UnknownChart, build_chart
+from reports.models import Company
+from tests.factories import CompanyFactory, FigureFactory, ReportingPeriodFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def half(year: int, number: int) -> dict[str, dt.date]:
+    if number == 1:
+        return {"start": dt.date(year, 1, 1), "end": dt.date(year, 6, 30)}
+    return {"start": dt.date(year, 7, 1), "end": dt.date(year, 12, 31)}
+
+
+def amazon() -> Company:
+    return CompanyFactory(slug="amazon", name="Amazon")
+
+
+def trace(chart: Any, name: str) -> dict[str, Any]:
+    return next(t for t in chart.figure["data"] if t.get("name") == name)
+
+
+def test_a_national_security_band_is_drawn_as_a_range_from_its_minimum_to_its_maximum() -> None:
+    period = ReportingPeriodFactory(company=amazon(), **half(2020, 1))
+    FigureFactory(period=period, request_type="national-security", value=None, value_min=0, value_max=249)
+    chart = build_chart("company-national-security", {"company": "amazon"})
+    band = chart.figure["data"][0]
+    assert band["type"] == "bar"
+    assert (band["base"], band["y"]) == ([0.0], [249.0])
+    assert not any(124.5 in (t.get("y") or []) for t in chart.figure["data"]), "a band is never drawn as its midpoint"
+    assert chart.title == "Amazon reported 0–249 national-security demands in H1 2020 — a range, as U.S. law requires"
+    assert chart.rows[0][7:11] == [None, Decimal(0), Decimal(249), "band"]
+
+
+def test_a_band_in_a_line_of_exact_figures_is_a_shaded_range_and_a_gap_in_the_line() -> None:
+    company = CompanyFactory(slug="meta", name="Meta")
+    first, second = (
+        ReportingPeriodFactory(company=company, **half(2013, 1)),
+        ReportingPeriodFactory(company=company, **half(2013, 2)),
+    )
+    FigureFactory(period=first, request_type="all", value=None, value_min=11000, value_max=12000)
+    FigureFactory(period=second, request_type="all", value=12598)
+    chart = build_chart("requests-over-time", {})
+    assert trace(chart, "Meta")["y"] == [None, 12598.0]
+    band = next(t for t in chart.figure["data"] if t["type"] == "bar")
+    assert (band["base"], band["y"]) == ([11000.0], [1000.0])
+
+
+def test_a_figure_a_report_does_not_give_is_a_gap_in_the_line_never_a_zero() -> None:
+    company = amazon()
+    for (year, number), value in zip([(2019, 1), (2019, 2), (2020, 1)], [100, None, 300], strict=True):
+        FigureFactory(period=ReportingPeriodFactory(company=company, **half(year, number)), value=value, note="")
+    chart = build_chart("company-requests", {"company": "amazon"})
+    assert trace(chart, "Subpoenas")["y"] == [100.0, None, 300.0]
+    missing = next(row for row in chart.rows if row[1] == "H2 2019")
+    assert missing[7] is None and missing[10] == "not reported"
+    assert "H2 2019,2019-07-01,2019-12-31,US,subpoena,requests,,,,not reported" in chart.csv_text()
+
+
+def test_a_period_no_report_covers_breaks_the_line_instead_of_joining_its_neighbours() -> None:
+    company = amazon()
+    FigureFactory(period=ReportingPeriodFactory(company=company, **half(2018, 2)), value=100)
+    FigureFactory(period=ReportingPeriodFactory(company=company, **half(2019, 2)), value=200)
+    line = trace(build_chart("company-requests", {"company": "amazon"}), "Subpoenas")
+    assert line["y"] == [100.0, None, 200.0]
+
+
+def test_the_title_states_how_often_data_was_handed_over_with_its_base_in_the_summary() -> None:
+    period = ReportingPeriodFactory(company=amazon(), **half(2020, 1))
+    FigureFactory(period=period, request_type="subpoena", measure="requests", value=2416)
+    FigureFactory(period=period, request_type="subpoena", measure="full-response", value=1200)
+    FigureFactory(period=period, request_type="subpoena", measure="partial-response", value=491)
+    FigureFactory(period=period, request_type="subpoena", measure="no-response", value=725)
+    chart = build_chart("company-outcomes", {"company": "amazon"})
+    assert chart.title == "Amazon handed over data for 70% of subpoenas from U.S. authorities in H1 2020"
+    assert "70% of 2,416" in chart.summary
+    full = trace(chart, "Answered in full")
+    assert full["y"] == [pytest.approx(49.67, abs=0.01)]
+    assert "1,200 of 2,416" in full["text"][0]
+
+
+def test_the_title_compares_the_largest_kind_with_the_same_period_a_year_earlier() -> None:
+    company = amazon()
+    FigureFactory(period=ReportingPeriodFactory(company=company, **half(2019, 1)), value=1964)
+    latest = ReportingPeriodFactory(company=company, **half(2020, 1))
+    FigureFactory(period=latest, value=2416)
+    FigureFactory(period=latest, request_type="search-warrant", value=543)
+    chart = build_chart("company-requests", {"company": "amazon"})
+    assert chart.title == "Amazon received 2,416 subpoenas in H1 2020, 23% more than in H1 2019"
+    assert chart.summary.startswith("In H1 2020, Amazon reported 2,416 subpoenas, 543 search warrants")
+
+
+def test_a_company_without_a_total_of_its_own_is_summed_from_the_kinds_it_reports() -> None:
+    period = ReportingPeriodFactory(company=amazon(), **half(2020, 1))
+    FigureFactory(period=period, request_type="subpoena", value=2416)
+    FigureFactory(period=period, request_type="search-warrant", value=543)
+    FigureFactory(period=period, request_type="preservation", value=900)  # counted outside totals
+    chart = build_chart("requests-over-time", {})
+    assert trace(chart, "Amazon")["y"] == [2959.0]
+    assert chart.rows[0][7] == Decimal(2959)
+    assert chart.rows[0][11] == "sum of subpoenas and search warrants"
+
+
+def test_no_sum_is_made_when_one_of_the_kinds_is_not_reported() -> None:
+    period = ReportingPeriodFactory(company=amazon(), **half(2020, 1))
+    FigureFactory(period=period, request_type="subpoena", value=2416)
+    FigureFactory(period=period, request_type="search-warrant", value=None)
+    chart = build_chart("requests-over-time", {})
+    assert not chart.has_data
+    assert chart.title == "No company publishes requests from U.S. authorities."
+
+
+def test_a_company_own_total_wins_over_the_sum_of_its_kinds() -> None:
+    period = ReportingPeriodFactory(company=CompanyFactory(slug="meta", name="Meta"), **half(2021, 2))
+    FigureFactory(period=period, request_type="all", value=59996)
+    FigureFactory(period=period, request_type="subpoena", value=10)
+    chart = build_chart("requests-over-time", {})
+    assert chart.rows[0][7] == Decimal(59996)
+    assert chart.title == "Meta reported the most requests from U.S. authorities: 59,996 in H2 2021"
+
+
+def test_a_change_in_the_length_of_a_company_periods_is_marked_on_the_time_axis() -> None:
+    company = amazon()
+    spans = [(dt.date(2015, 1, 1), dt.date(2015, 5, 31)), (dt.date(2015, 6, 1), dt.date(2015, 12, 31))]
+    for start, end in spans:
+        FigureFactory(period=ReportingPeriodFactory(company=company, start=start, end=end), value=100)
+    chart = build_chart("company-requests", {"company": "amazon"})
+    assert [shape["x0"] for shape in chart.figure["layout"]["shapes"]] == ["2015-06-01"]
+    assert (
+        chart.notes[0]
+        == "1. From Jun–Dec 2015, Amazon's reports cover 7 months; the one before covered 5 (Jan–May 2015)."
+    )
+
+
+def test_a_company_starting_to_report_a_part_of_itself_apart_is_marked_as_a_break() -> None:
+    company = amazon()
+    FigureFactory(period=ReportingPeriodFactory(company=company, **half(2017, 2)), value=100)
+    FigureFactory(period=ReportingPeriodFactory(company=company, **half(2018, 1)), value=120)
+    ReportingPeriodFactory(company=company, scope="aws", **half(2018, 1))
+    chart = build_chart("company-requests", {"company": "amazon"})
+    assert "From H1 2018, Amazon also reports “AWS only” apart." in " ".join(chart.notes)
+
+
+def test_draft_figures_never_reach_a_chart_or_its_csv() -> None:
+    company = amazon()
+    FigureFactory(period=ReportingPeriodFactory(company=company, **half(2020, 1)), value=2416)
+    FigureFactory(period=ReportingPeriodFactory(company=company, status="draft", **half(2020, 2)), value=999999)
+    chart = build_chart("company-requests", {"company": "amazon"})
+    assert "999999" not in chart.csv_text()
+    assert 999999.0 not in trace(chart, "Subpoenas")["y"]
+
+
+def test_the_csv_holds_exactly_the_rows_of_the_table() -> None:
+    company = amazon()
+    for year in (2019, 2020):
+        period = ReportingPeriodFactory(company=company, **half(year, 1))
+        FigureFactory(period=period, value=100 + year)
+        FigureFactory(period=period, request_type="search-warrant", value=year)
+    chart = build_chart("company-requests", {"company": "amazon"})
+    lines = chart.csv_text().splitlines()
+    assert lines[0].split(",") == [column.key for column in chart.columns]
+    assert len(lines) - 1 == len(chart.rows) == len(chart.table()) == 4
+
+
+@pytest.mark.parametrize(
+    ("slug", "params", "message"),
+    [
+        ("requests-over-time", {"type": "bogus"}, "Request type must be one of"),
+        ("requests-over-time", {"jurisdiction": "Germany"}, "ISO 3166-1 alpha-2"),
+        ("company-requests", {"company": "nobody"}, "No company “nobody” has published reports"),
+        ("company-requests", {"company": "amazon", "scope": "aws"}, "Amazon publishes no reports for the scope “aws”"),
+        ("company-requests", {"company": "amazon", "measure": "devices"}, "Amazon reports no “devices” here"),
+        ("countries-ranking", {"period": "2021-H3"}, "Period must look like 2021-H2"),
+        ("company-national-security", {"company": "amazon", "unit": "<script>"}, "Counted in must be one of"),
+    ],
+)
+def test_a_chart_state_that_cannot_be_drawn_is_refused_with_a_sentence(
+    slug: str, params: dict[str, str], message: str
+) -> None:
+    FigureFactory(period=ReportingPeriodFactory(company=amazon()), value=1)
+    with pytest.raises(ChartParamError, match=message):
+        build_chart(slug, params)
+
+
+def test_an_unknown_chart_is_not_found() -> None:
+    with pytest.raises(UnknownChart):
+        build_chart("pie-of-everything", {})
+
+
+def test_the_csv_of_a_bad_state_answers_400_with_the_sentence(client: Client) -> None:
+    response = client.get("/charts/requests-over-time.csv?type=bogus")
+    assert response.status_code == 400
+    assert "Request type must be one of" in response.content.decode()
+    assert client.get("/charts/pie-of-everything.csv").status_code == 404
+
+
+def test_the_state_is_kept_whole_in_every_link_of_a_chart() -> None:
+    FigureFactory(period=ReportingPeriodFactory(company=amazon()), value=1)
+    chart = build_chart("company-requests", {"company": "amazon", "jurisdiction": "us"})
+    assert chart.params == {"company": "amazon", "scope": "total", "jurisdiction": "US", "measure": "requests"}
+    state = "company=amazon&scope=total&jurisdiction=US&measure=requests"
+    assert chart.csv_url() == f"/charts/company-requests.csv?{state}"
+    assert chart.embed_url() == f"/embed/company-requests?{state}"
+    assert chart.image_url("svg") == f"/charts/company-requests.svg?{state}"
+    assert chart.permalink() == "/companies/amazon/?scope=total&jurisdiction=US&measure=requests#chart-company-requests"
+
+
+def test_a_company_has_the_same_colour_on_every_chart() -> None:
+    company = CompanyFactory(slug="google", name="Google")
+    period = ReportingPeriodFactory(company=company, **half(2021, 2))
+    FigureFactory(period=period, request_type="all", value=500)
+    FigureFactory(period=period, request_type="all", jurisdiction="DE", value=8000)
+    over_time = build_chart("requests-over-time", {})
+    ranking = build_chart("countries-ranking", {})
+    assert trace(over_time, "Google")["line"]["color"] == COMPANY_COLOURS["google"]
+    assert trace(ranking, "Google")["marker"]["color"] == COMPANY_COLOURS["google"]
+
+
+def test_the_ranking_of_governments_names_the_one_with_most_requests_and_each_company_figure() -> None:
+    google, meta = CompanyFactory(slug="google", name="Google"), CompanyFactory(slug="meta", name="Meta")
+    for company, figures in ((google, {"DE": 8000, "FR": 9000}), (meta, {"DE": 7000, "FR": 1000})):
+        period = ReportingPeriodFactory(company=company, **half(2021, 2))
+        for jurisdiction, value in figures.items():
+            FigureFactory(period=period, request_type="all", jurisdiction=jurisdiction, value=value)
+    chart = build_chart("countries-ranking", {})
+    assert chart.params == {"period": "2021-H2"}
+    assert chart.title == "Germany made the most requests in H2 2021: 8,000 to Google, 7,000 to Meta"
+    assert [row[1] for row in chart.rows] == ["DE", "DE", "FR", "FR"]
+
+
+@pytest.mark.slow
+def test_every_registered_chart_builds_a_valid_plotly_figure_from_the_bundled_data(bundled_data: None) -> None:
+    """Figures are built unvalidated at request time for speed; here plotly validates each one strictly."""
+    states = {
+        "company-requests": {"company": "amazon"},
+        "company-outcomes": {"company": "amazon"},
+        "company-national-security": {"company": "amazon"},
+        "company-countries": {"company": "google"},
+    }
+    for slug in CHARTS:
+        if slug not in states and CHARTS[slug].params and any(p.in_path for p in CHARTS[slug].params):
+            continue  # a chart of another area of the site that needs a state we do not know
+        chart = build_chart(slug, states.get(slug, {}))
+        go.Figure(chart.figure)  # raises ValueError on any invalid property
+        assert chart.summary and chart.title, slug
