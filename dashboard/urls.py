@@ -40,5 +40,7 @@ urlpatterns = [
     path("", include("dashboard.api")),
     path("", include("dashboard.downloads")),
     path("", include("dashboard.feeds")),
+    # Embeds (the only pages other sites may frame), oEmbed and chart images.
+    path("", include("dashboard.embeds")),
     path(settings.ADMIN_PATH, admin.site.urls),
 ]
