@@ -1,0 +1,114 @@
+"""/charts/<slug>.png|.svg: chart pictures drawn by kaleido with Debian's Chromium, kept per data generation."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+from django.test import Client
+
+from dashboard import images
+from dashboard.charts import ChartSpec
+from reports.services import bump_generation
+from tests.dashboard.embedding import demo_chart
+
+pytestmark = pytest.mark.django_db
+__all__ = ["demo_chart"]
+
+
+@pytest.fixture(autouse=True)
+def _media(settings: Any, tmp_path: Path) -> None:
+    settings.MEDIA_ROOT = tmp_path
+
+
+@pytest.fixture
+def fake_renderer(monkeypatch: pytest.MonkeyPatch) -> list[tuple[str, dict[str, Any]]]:
+    """Stand in for Chromium: records each figure drawn and returns a tiny PNG/SVG."""
+    calls: list[tuple[str, dict[str, Any]]] = []
+
+    def render(figure: dict[str, Any], fmt: str, **size: int) -> bytes:
+        calls.append((fmt, figure))
+        return b"\x89PNG\r\n\x1a\nfake" if fmt == "png" else b'<svg xmlns="http://www.w3.org/2000/svg"/>'
+
+    monkeypatch.setattr(images, "render_figure", render)
+    return calls
+
+
+@pytest.mark.slow
+@pytest.mark.browser
+def test_a_chart_is_drawn_as_png_and_svg_by_chromium(
+    client: Client, demo_chart: ChartSpec, chromium_path: str, settings: Any
+) -> None:
+    settings.CHROMIUM_PATH = chromium_path
+    png = client.get("/charts/demo.png?measure=accounts")
+    svg = client.get("/charts/demo.svg?measure=accounts")
+    assert png.status_code == 200, png.content[:300]
+    assert png["Content-Type"] == "image/png"
+    assert png.content.startswith(b"\x89PNG\r\n\x1a\n")
+    assert int.from_bytes(png.content[16:20], "big") == images.PNG_WIDTH  # the IHDR width
+    assert svg.status_code == 200, svg.content[:300]
+    assert svg["Content-Type"] == "image/svg+xml"
+    assert svg.content.startswith(b"<svg") and b"Examplecorp received 23% more accounts" in svg.content
+
+
+def test_a_picture_is_drawn_once_per_data_generation(
+    client: Client, demo_chart: ChartSpec, fake_renderer: list[Any], settings: Any
+) -> None:
+    settings.PAGE_CACHE_SECONDS = 0  # only the files on disk may spare a render
+    for _ in range(3):
+        assert client.get("/charts/demo.png?measure=accounts").status_code == 200
+    assert len(fake_renderer) == 1
+    bump_generation()
+    response = client.get("/charts/demo.png?measure=accounts")
+    assert response.content.startswith(b"\x89PNG")
+    assert len(fake_renderer) == 2
+
+
+def test_the_picture_carries_its_title_subtitle_and_source(
+    client: Client, demo_chart: ChartSpec, fake_renderer: list[Any]
+) -> None:
+    client.get("/charts/demo.svg?measure=accounts")
+    ((fmt, figure),) = fake_renderer
+    layout = figure["layout"]
+    assert fmt == "svg"
+    assert "Examplecorp received 23% more accounts in H1 2020" in layout["title"]["text"]
+    assert "United States, per half-year" in layout["title"]["text"]
+    assert (layout["width"], layout["height"]) == (images.IMAGE_WIDTH, images.IMAGE_HEIGHT)
+    source = layout["annotations"][-1]["text"]
+    assert source.startswith("Source: Examplecorp · Data as of 3 Mar 2025 · Data Demands · http")
+    assert source.endswith("/companies/amazon/?measure=accounts#chart-demo")
+
+
+def test_pictures_carry_cache_headers_and_answer_304(
+    client: Client, demo_chart: ChartSpec, fake_renderer: list[Any]
+) -> None:
+    response = client.get("/charts/demo.png")
+    assert "public" in response["Cache-Control"] and "s-maxage=86400" in response["Cache-Control"]
+    assert client.get("/charts/demo.png", HTTP_IF_NONE_MATCH=response["ETag"]).status_code == 304
+    assert not response.cookies
+
+
+def test_a_missing_chromium_is_a_503_that_says_so(client: Client, demo_chart: ChartSpec, settings: Any) -> None:
+    settings.CHROMIUM_PATH = "/nonexistent/chromium"
+    response = client.get("/charts/demo.png")
+    assert response.status_code == 503
+    assert response.content.decode() == (
+        "Chart images need Chromium at /nonexistent/chromium, which is not installed on this server."
+    )
+    assert response["Retry-After"] == "60" and response["Cache-Control"] == "no-store"
+
+
+def test_a_bad_state_is_a_400_and_an_unknown_chart_a_404(
+    client: Client, demo_chart: ChartSpec, fake_renderer: list[Any]
+) -> None:
+    assert client.get("/charts/demo.svg?measure=bananas").status_code == 400
+    assert client.get("/charts/no-such-chart.png").status_code == 404
+    assert not fake_renderer
+
+
+def test_old_generations_are_removed_from_disk_but_the_previous_one_stays(tmp_path: Path) -> None:
+    for generation in (1, 2, 3):
+        images.image_dir(generation).mkdir(parents=True)
+    images._forget_old_generations(4)
+    assert sorted(p.name for p in (tmp_path / "charts").iterdir()) == ["3"]
