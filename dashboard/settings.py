@@ -142,6 +142,13 @@ CELERY_BEAT_SCHEDULE = {
 FEED_TIMEOUT_SECONDS = env_int("FEED_TIMEOUT_SECONDS", 30, minimum=1)
 FEED_MAX_BYTES = env_int("FEED_MAX_BYTES", 20 * 1024 * 1024, minimum=1024)
 
+# --- Chart images (dashboard/images.py): kaleido drives Debian's Chromium, never a downloaded one --------
+CHROMIUM_PATH = env_str("CHROMIUM_PATH", "/usr/bin/chromium")
+#: Longest a PNG/SVG may take to draw, browser start included, before the route answers 503.
+CHART_IMAGE_TIMEOUT_SECONDS = env_int("CHART_IMAGE_TIMEOUT_SECONDS", 45, minimum=5)
+#: Chromium processes one web process may run at once for chart images; more requests wait, then 503.
+CHART_IMAGE_CONCURRENCY = env_int("CHART_IMAGE_CONCURRENCY", 2, minimum=1)
+
 # --- Auth, staff and admin -------------------------------------------------------------------
 ADMIN_PATH = env_path_segment("DJANGO_ADMIN_PATH", "admin/")
 #: Staff must pass a second factor (TOTP or backup code) to reach the admin.
@@ -247,5 +254,11 @@ LOGGING = {
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
-    "loggers": {"django.db.backends": {"level": "WARNING"}, "axes": {"level": "WARNING"}},
+    "loggers": {
+        "django.db.backends": {"level": "WARNING"},
+        "axes": {"level": "WARNING"},
+        # kaleido and choreographer narrate every browser start at INFO.
+        "kaleido": {"level": "WARNING"},
+        "choreographer": {"level": "WARNING"},
+    },
 }
