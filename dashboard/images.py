@@ -38,29 +38,21 @@ IMAGE_WIDTH, IMAGE_HEIGHT, PNG_SCALE = 1200, 630, 2
 PNG_WIDTH, PNG_HEIGHT = IMAGE_WIDTH * PNG_SCALE, IMAGE_HEIGHT * PNG_SCALE
 PLOTLY_JS = Path(settings.BASE_DIR) / "static" / "vendor" / "plotly" / "plotly-basic-4.1.1.min.js"
 
-_renders = threading.BoundedSemaphore(max(1, int(getattr(settings, "CHART_IMAGE_CONCURRENCY", 2))))
+_renders = threading.BoundedSemaphore(settings.CHART_IMAGE_CONCURRENCY)
 
 
 class ImageUnavailable(Exception):
     """Chromium is missing, busy, too slow or failed: the route answers 503 with this message."""
 
 
-def chromium_path() -> str:
-    return str(getattr(settings, "CHROMIUM_PATH", os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")))
-
-
-def render_timeout() -> float:
-    return float(getattr(settings, "CHART_IMAGE_TIMEOUT_SECONDS", 45))
-
-
 def render_figure(figure: dict[str, Any], fmt: str, *, width: int = IMAGE_WIDTH, height: int = IMAGE_HEIGHT) -> bytes:
     """Draw one Plotly figure dict as PNG or SVG bytes with a fresh headless Chromium."""
     if fmt not in FORMATS:
         raise ValueError(f"unknown image format {fmt!r}: use one of {', '.join(FORMATS)}")
-    browser = chromium_path()
+    browser = settings.CHROMIUM_PATH
     if not (Path(browser).is_file() and os.access(browser, os.X_OK)):
         raise ImageUnavailable(f"Chart images need Chromium at {browser}, which is not installed on this server.")
-    timeout = render_timeout()
+    timeout = float(settings.CHART_IMAGE_TIMEOUT_SECONDS)
     # One render at a time per core or so: each one is a whole browser.
     if not _renders.acquire(timeout=timeout):
         raise ImageUnavailable("Every chart image renderer is busy; try again in a minute.")
