@@ -35,10 +35,13 @@ from reports.vocabulary import (
     Scope,
 )
 
+#: Reading order of request types and measures, as the vocabulary lists them.
+TYPE_RANK = {code: rank for rank, code in enumerate(RequestType.values)}
+MEASURE_RANK = {code: rank for rank, code in enumerate(Measure.values)}
 SOURCES_PER_PAGE = 50
 CORRECTIONS_PER_PAGE = 25
-#: Above this many figures the figure-by-figure list starts folded.
-OPEN_FIGURE_LIST = 40
+#: Up to this many figures a report lists each one with its note; above it, only those with a note.
+FULL_FIGURE_LIST = 60
 
 
 class BadParameters(Exception):
@@ -74,10 +77,6 @@ class Cell:
     @property
     def text(self) -> str:
         return self.figure.display_value
-
-    @property
-    def refs(self) -> list[int]:
-        return [self.ref] if self.ref else []
 
 
 @dataclass
@@ -153,22 +152,16 @@ def _tables(period: ReportingPeriod, figures: list[Figure], index: SourceIndex) 
 
 
 def _table(group: str, figures: list[Figure], period: ReportingPeriod, index: SourceIndex) -> Table:
-    measure_order, type_order = list(Measure.values), list(RequestType.values)
-    measures = sorted({f.measure for f in figures}, key=measure_order.index)
+    measures = sorted({f.measure for f in figures}, key=lambda m: MEASURE_RANK.get(m, 99))
     by_country = group == "countries"
     title = "Other countries" if by_country else statements.jurisdiction_name(group)
     table = Table(title, group.lower(), [(m, _choice_label(Measure, m)) for m in measures], by_country=by_country)
     cells: dict[tuple[str, str], dict[str, Figure]] = {}
-    for figure in figures:
+    for figure in figures:  # already in reading order, so rows come out in it too
         cells.setdefault((figure.jurisdiction, figure.request_type), {})[figure.measure] = figure
-
-    def rank(key: tuple[str, str]) -> tuple[str, int]:
-        country = statements.jurisdiction_name(key[0]) if by_country else ""
-        return country, type_order.index(key[1]) if key[1] in type_order else len(type_order)
-
-    for key in sorted(cells, key=rank):
-        row = [cells[key].get(m) for m in measures]
-        table.rows.append(Row(*key, [Cell(f, index.number(f, period)) if f is not None else None for f in row]))
+    for key, row in cells.items():
+        found = [row.get(m) for m in measures]
+        table.rows.append(Row(*key, [Cell(f, index.number(f, period)) if f is not None else None for f in found]))
     return table
 
 
@@ -177,13 +170,7 @@ def _reading_order(figure: Figure) -> tuple[int, str, int, int]:
     headline = statements.HEADLINE_JURISDICTIONS
     where = headline.index(figure.jurisdiction) if figure.jurisdiction in headline else len(headline)
     name = "" if where < len(headline) else statements.jurisdiction_name(figure.jurisdiction)
-    types, measures = RequestType.values, Measure.values
-    return (
-        where,
-        name,
-        types.index(figure.request_type) if figure.request_type in types else len(types),
-        measures.index(figure.measure) if figure.measure in measures else len(measures),
-    )
+    return where, name, TYPE_RANK.get(figure.request_type, 99), MEASURE_RANK.get(figure.measure, 99)
 
 
 def _missing_earlier(period: ReportingPeriod, timeline: list[ReportingPeriod], dates: tuple[dt.date, dt.date]) -> str:
@@ -243,8 +230,14 @@ def _report_context(period: ReportingPeriod) -> dict[str, Any]:
         "sources": list(index.refs.values()),
         "all_secondary": index.all_secondary,
         "tables": _tables(period, own, index),
-        "figures": [(f, statements.jurisdiction_name(f.jurisdiction), [index.number(f, period)]) for f in own],
-        "figure_list_open": len(own) <= OPEN_FIGURE_LIST,
+        # A long report lists only the figures that carry a note: its tables already cite every figure's source.
+        "figure_list": [
+            (f, statements.jurisdiction_name(f.jurisdiction), [index.number(f, period)])
+            for f in own
+            if len(own) <= FULL_FIGURE_LIST or f.note
+        ],
+        "figure_list_complete": len(own) <= FULL_FIGURE_LIST,
+        "figure_count": len(own),
         "shares": shares,
         "bands": [(sentence, sorted(refs[key])) for key, sentence in statements.bands(own)],
         "earlier": earlier,

@@ -62,7 +62,7 @@ def capfirst(text: str) -> str:
 
 def request_noun(request_type: str, jurisdiction: str = "US") -> str:
     """'subpoenas', 'court orders', 'requests from non-U.S. governments', 'search warrants from Germany'."""
-    label = str(RequestType(request_type).label) if request_type in RequestType.values else request_type
+    label = str(RequestType(request_type).label) if request_type in _TYPE_RANK else request_type
     noun = NOUNS.get(request_type, label[:1].lower() + label[1:])
     if jurisdiction == "NON-US":
         return "requests from non-U.S. governments" if request_type == "all" else f"non-U.S. {noun}"
@@ -80,13 +80,14 @@ def _index(figures: Iterable[FigureLike]) -> dict[Key, dict[str, FigureLike]]:
     return grouped
 
 
-def _ordered(keys: Iterable[Key]) -> list[Key]:
-    types = list(RequestType.values)
+_TYPE_RANK = {code: rank for rank, code in enumerate(RequestType.values)}
 
+
+def _ordered(keys: Iterable[Key]) -> list[Key]:
     def rank(key: Key) -> tuple[int, int, str]:
         jurisdiction, request_type = key
         where = HEADLINE_JURISDICTIONS.index(jurisdiction) if jurisdiction in HEADLINE_JURISDICTIONS else 9
-        return where, types.index(request_type) if request_type in types else 99, request_type
+        return where, _TYPE_RANK.get(request_type, 99), request_type
 
     return sorted(keys, key=rank)
 
@@ -107,10 +108,6 @@ class Share:
     @property
     def noun(self) -> str:
         return request_noun(self.request_type, self.jurisdiction)
-
-    @property
-    def requests_text(self) -> str:
-        return format_number(self.requests)
 
     @property
     def no_data_pct(self) -> Decimal:

@@ -262,6 +262,19 @@ def test_figures_are_grouped_by_jurisdiction_with_measures_as_columns_and_bands_
     assert "<caption>United States</caption>" in html and "<caption>Other countries</caption>" in html
 
 
+def test_a_long_report_lists_one_by_one_only_the_figures_that_carry_a_note(client: Client) -> None:
+    period = ReportingPeriodFactory()
+    for number in range(61):
+        FigureFactory(period=period, jurisdiction=f"X{number:02d}", request_type="all", value=Decimal(number))
+    FigureFactory(period=period, request_type="emergency", value=Decimal(7), note="from the report's footnote 3")
+    html = get(client, period.get_absolute_url()).content.decode()
+    assert "Figures with a note from the source (1 of 62)" in text_of(html)
+    listed = [cells for cells, _ in table_rows(html) if len(cells) == 6 and cells[0] != "Jurisdiction"]
+    note = "from the report's footnote 3"
+    assert listed == [["United States", "Emergency requests", "Requests", "7", "source [1]", note]]
+    assert html.count('href="#source-1"') >= 62  # every figure in the tables still cites its source
+
+
 def test_the_report_page_links_the_previous_and_next_report_of_the_same_scope_and_the_company(
     client: Client,
 ) -> None:
