@@ -17,7 +17,6 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 from django.conf import settings
-from django.core.cache import cache
 from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import render
 from django.urls import path, reverse
@@ -33,7 +32,7 @@ from dashboard.api import (
     open_to_every_origin,
     takes,
 )
-from dashboard.caching import cached_public, current_generation
+from dashboard.caching import cached_public, current_generation, shared_get, shared_set
 from dashboard.openapi import DISCLOSURE_FIELD_DESCRIPTIONS, FIGURE_FIELD_DESCRIPTIONS, definitions
 from reports.models import Company, EmergencyDisclosure, Figure, SourceDocument, TriState
 from reports.opendata import (
@@ -60,11 +59,11 @@ def generation_bytes(name: str, build: Callable[[], bytes]) -> bytes:
     """The file ``name`` of the current data generation, built by ``build`` on the first request."""
     number, _ = current_generation()
     key = f"download:{number}:{name}"
-    data: bytes | None = cache.get(key) if settings.PAGE_CACHE_SECONDS else None
+    data: bytes | None = shared_get(key) if settings.PAGE_CACHE_SECONDS else None
     if data is None:
         data = build()
         if settings.PAGE_CACHE_SECONDS:
-            cache.set(key, data, settings.PAGE_CACHE_SECONDS)
+            shared_set(key, data, settings.PAGE_CACHE_SECONDS)
     return data
 
 

@@ -116,6 +116,9 @@ else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "data-demands"}}
 #: Seconds a whole public response stays in the cache; a refresh bumps the generation anyway.
 PAGE_CACHE_SECONDS = env_int("PAGE_CACHE_SECONDS", 600, minimum=0)
+#: Seconds a process keeps its own copy of what it fetched from Redis (dashboard.caching): how far
+#: behind another process's bump it may be, in exchange for no round trip on hot pages.
+PAGE_CACHE_LOCAL_SECONDS = env_int("PAGE_CACHE_LOCAL_SECONDS", 1 if CACHE_URL else 0, minimum=0)
 
 # --- Celery ----------------------------------------------------------------------------------
 CELERY_BROKER_URL = env_str("CELERY_BROKER_URL", "")
@@ -182,7 +185,7 @@ USE_THOUSAND_SEPARATOR = False
 
 # --- Static and uploaded files ---------------------------------------------------------------
 STATIC_URL = "/static/"
-STATIC_ROOT = BASE_DIR / "staticfiles"
+STATIC_ROOT = Path(env_str("STATIC_ROOT", str(BASE_DIR / "staticfiles")))
 STATICFILES_DIRS = [BASE_DIR / "static"]
 MEDIA_ROOT = Path(env_str("MEDIA_ROOT", str(VAR_DIR / "media")))
 MEDIA_URL = "/media/"

@@ -176,3 +176,92 @@ def test_every_public_route_is_wrapped_with_cached_public() -> None:
         if name not in NOT_CACHED and not is_cached_public(view)
     ]
     assert not uncached, f"public routes without @cached_public: {uncached}"
+
+
+# --- A process's own short-lived copy in front of Redis ------------------------------------------
+
+
+class CountingCache:
+    """The real cache, counting the reads that reach it; with the clock the process copies go by."""
+
+    def __init__(self, real: Any) -> None:
+        self.real, self.gets, self.now = real, 0, 1000.0
+
+    def advance(self, seconds: float) -> None:
+        self.now += seconds
+
+    def get(self, key: str, default: Any = None) -> Any:
+        self.gets += 1
+        return self.real.get(key, default)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.real, name)
+
+
+@pytest.fixture
+def local_copies(settings: Any, monkeypatch: pytest.MonkeyPatch) -> Iterator[CountingCache]:
+    from django.core.cache import cache
+
+    from dashboard import caching
+
+    settings.PAGE_CACHE_LOCAL_SECONDS = 1
+    counting = CountingCache(cache)
+    monkeypatch.setattr(caching, "cache", counting)
+    monkeypatch.setattr(caching, "_clock", lambda: counting.now)
+    caching.forget_local()
+    yield counting
+    caching.forget_local()
+
+
+def test_a_hot_page_is_served_from_the_process_copy_without_asking_the_shared_cache(
+    client: Client, local_copies: CountingCache
+) -> None:
+    publish("Oldco")
+    first = client.get("/")
+    reads = local_copies.gets
+    again = client.get("/")
+    assert again.content == first.content and local_copies.gets == reads
+    local_copies.advance(1.5)
+    client.get("/")
+    assert local_copies.gets == reads + 2  # the generation and the page, fetched afresh
+
+
+def test_another_process_bump_is_seen_once_the_process_copy_expires(
+    client: Client, local_copies: CountingCache
+) -> None:
+    from dashboard import caching
+
+    publish("Oldco")
+    client.get("/")
+    publish("Newco")
+    # Another process bumps: the database and the shared cache move on, this process's copy does not.
+    DataGeneration.objects.update_or_create(id=1, defaults={"number": 99})
+    local_copies.real.delete(caching.GENERATION_KEY)
+    assert "Newco" not in client.get("/").content.decode()
+    local_copies.advance(1.5)
+    assert "Newco" in client.get("/").content.decode()
+
+
+def test_a_bump_in_this_process_is_seen_at_once(client: Client, local_copies: CountingCache) -> None:
+    publish("Oldco")
+    client.get("/")
+    publish("Newco")
+    services.bump_generation()
+    assert "Newco" in client.get("/").content.decode()
+
+
+def test_each_request_gets_its_own_response_object_from_the_process_copy(
+    client: Client, local_copies: CountingCache
+) -> None:
+    from dashboard.caching import shared_get
+
+    publish("Oldco")
+    client.get("/")
+    keys = [key for key in _local_keys() if key.startswith("page:")]
+    assert keys and shared_get(keys[0]) is not shared_get(keys[0])
+
+
+def _local_keys() -> list[str]:
+    from dashboard import caching
+
+    return list(caching._local)

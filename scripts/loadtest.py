@@ -1,0 +1,248 @@
+"""Load test of the production stack on this machine; prints a Markdown table for docs/load.md.
+
+Starts gunicorn with DJANGO_ENV=production (HTTPS redirect off: there is no TLS proxy here) on a
+scratch PostgreSQL database with the bundled data, Redis as the cache and collectstatic into a
+temporary STATIC_ROOT; warms it; then loads each route at a fixed rate with ``hey`` (-q per worker
+x -c workers, -z duration): cached at a high rate, then uncached (PAGE_CACHE_SECONDS=0) at 50/s.
+Everything binds to 127.0.0.1, every step has a time limit, and everything started is stopped at the
+end, also on Ctrl-C or an error.
+
+    .venv/bin/python scripts/loadtest.py [--duration 10] [--cached-rate 1000] [--workers 3]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import re
+import secrets
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from dataclasses import dataclass
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+PYTHON = str(ROOT / ".venv" / "bin" / "python")
+GUNICORN = str(ROOT / ".venv" / "bin" / "gunicorn")
+
+ROUTES = {
+    "home": "/",
+    "company page": "/companies/amazon/",
+    "embed": "/embed/company-requests?company=amazon",
+    "figures CSV": "/data/figures.csv",
+    "API list": "/api/v1/figures?company=ring",
+}
+#: Whole runs never take longer than this, whatever happens.
+DEADLINE_SECONDS = 20 * 60
+
+
+@dataclass
+class Result:
+    route: str
+    mode: str
+    rate: int
+    requests_per_second: float
+    p50_ms: float
+    p95_ms: float
+    p99_ms: float
+    responses: int
+    errors: int
+    size_bytes: int
+    load_average: float
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--port", type=int, default=8160)
+    parser.add_argument("--workers", type=int, default=3, help="gunicorn worker processes")
+    parser.add_argument("--threads", type=int, default=1, help="threads per worker (>1: the gthread worker)")
+    parser.add_argument("--duration", type=int, default=10, help="seconds of load per route and mode")
+    parser.add_argument("--cached-rate", type=int, default=1000, help="requests/s against the warm cache")
+    parser.add_argument("--uncached-rate", type=int, default=50, help="requests/s with the page cache off")
+    parser.add_argument("--database", default="postgresql://postgres@127.0.0.1:5432", help="server URL, no name")
+    parser.add_argument("--database-name", default="dd_h_load", help="scratch database, dropped at the end")
+    parser.add_argument("--cache-url", default="redis://127.0.0.1:6379/6", help="a Redis database of your own")
+    parser.add_argument("--routes", nargs="*", choices=list(ROUTES), default=list(ROUTES))
+    args = parser.parse_args()
+    if not shutil.which("hey"):
+        sys.exit("hey is not installed (apt-get install hey)")
+    signal.signal(signal.SIGALRM, lambda *_: _abort("the whole run passed its deadline"))
+    signal.alarm(DEADLINE_SECONDS)
+    signal.signal(signal.SIGTERM, lambda *_: _abort("terminated"))
+
+    with Stack(args) as stack:
+        stack.prepare()
+        results: list[Result] = []
+        for mode, rate, page_cache in (("cached", args.cached_rate, 600), ("uncached", args.uncached_rate, 0)):
+            stack.start_server(page_cache_seconds=page_cache)
+            routes = {name: ROUTES[name] for name in args.routes}
+            stack.warm(routes.values())
+            for name, path in routes.items():
+                results.append(stack.load(name, path, mode=mode, rate=rate, seconds=args.duration))
+            stack.stop_server()
+    print(table(results, args))
+    return 0
+
+
+def _abort(reason: str) -> None:
+    raise SystemExit(f"load test stopped: {reason}")
+
+
+class Stack:
+    """The production stack on 127.0.0.1: scratch database, Redis cache, collected static files, gunicorn."""
+
+    def __init__(self, args: argparse.Namespace) -> None:
+        self.args = args
+        self.workdir = Path(tempfile.mkdtemp(prefix="dd-load-"))
+        self.server: subprocess.Popen[bytes] | None = None
+        self.base = f"http://127.0.0.1:{args.port}"
+        self.env = {
+            **{k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "DATABASE_", "CELERY_"))},
+            "DJANGO_ENV": "production",
+            "DJANGO_SECRET_KEY": secrets.token_urlsafe(50),
+            "DJANGO_ALLOWED_HOSTS": "127.0.0.1,localhost",
+            "DJANGO_SECURE_SSL_REDIRECT": "false",
+            "DATABASE_URL": f"{args.database}/{args.database_name}",
+            "CACHE_URL": args.cache_url,
+            "DATA_DEMANDS_VAR_DIR": str(self.workdir / "var"),
+            "MEDIA_ROOT": str(self.workdir / "media"),
+            "STATIC_ROOT": str(self.workdir / "static"),
+            "SITE_URL": self.base,
+            "LOG_LEVEL": "WARNING",
+        }
+
+    def __enter__(self) -> Stack:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop_server()
+        self._psql(f'DROP DATABASE IF EXISTS "{self.args.database_name}"', check=False)
+        self._flush_cache()
+        shutil.rmtree(self.workdir, ignore_errors=True)
+
+    def prepare(self) -> None:
+        step("scratch database, migrations, bundled data, collectstatic")
+        self._psql(f'DROP DATABASE IF EXISTS "{self.args.database_name}"')
+        self._psql(f'CREATE DATABASE "{self.args.database_name}"')
+        self._flush_cache()
+        for command in (["migrate", "--noinput"], ["load_bundled_data"], ["collectstatic", "--noinput"]):
+            run([PYTHON, "manage.py", *command, "--verbosity", "0"], env=self.env, timeout=600)
+
+    def start_server(self, *, page_cache_seconds: int) -> None:
+        step(
+            f"gunicorn: {self.args.workers} workers x {self.args.threads} threads, PAGE_CACHE_SECONDS={page_cache_seconds}"
+        )
+        self.stop_server()
+        self._flush_cache()
+        env = {**self.env, "PAGE_CACHE_SECONDS": str(page_cache_seconds)}
+        command = [GUNICORN, "dashboard.wsgi:application", "--bind", f"127.0.0.1:{self.args.port}"]
+        command += ["--workers", str(self.args.workers), "--threads", str(self.args.threads)]
+        command += ["--log-level", "warning", "--error-logfile", str(self.workdir / "gunicorn.log")]
+        self.server = subprocess.Popen(command, cwd=ROOT, env=env, start_new_session=True)  # noqa: S603
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            try:
+                with urllib.request.urlopen(self.base + "/healthz", timeout=2) as response:  # noqa: S310
+                    if response.status == 200:
+                        return
+            except OSError:
+                time.sleep(0.5)
+        raise SystemExit("gunicorn did not answer /healthz within 60 s; see " + str(self.workdir / "gunicorn.log"))
+
+    def stop_server(self) -> None:
+        if self.server is None:
+            return
+        try:
+            os.killpg(self.server.pid, signal.SIGTERM)
+            self.server.wait(timeout=20)
+        except ProcessLookupError:
+            pass
+        except subprocess.TimeoutExpired:
+            os.killpg(self.server.pid, signal.SIGKILL)
+            self.server.wait(timeout=10)
+        self.server = None
+
+    def warm(self, paths: object) -> None:
+        for path in paths:  # type: ignore[attr-defined]
+            for _ in range(3):
+                with urllib.request.urlopen(self.base + path, timeout=30) as response:  # noqa: S310
+                    response.read()
+
+    def load(self, name: str, path: str, *, mode: str, rate: int, seconds: int) -> Result:
+        # hey -q is per worker: up to 50 workers sharing the rate, each at least 1 request/s.
+        workers = max(1, min(50, rate // 20))
+        per_worker = max(1, rate // workers)
+        step(f"{mode} {name}: {workers} x {per_worker}/s for {seconds} s  {path}")
+        load_average = os.getloadavg()[0]
+        command = ["hey", "-z", f"{seconds}s", "-c", str(workers), "-q", str(per_worker), "-t", "10", self.base + path]
+        output = run(command, timeout=seconds + 60)
+        return parse_hey(output, route=name, mode=mode, rate=workers * per_worker, load_average=load_average)
+
+    def _psql(self, sql: str, *, check: bool = True) -> None:
+        run(["psql", self.args.database + "/postgres", "-qAtc", sql], timeout=60, check=check)
+
+    def _flush_cache(self) -> None:
+        match = re.match(r"redis://([^:/]+):(\d+)/(\d+)$", self.args.cache_url)
+        if match:
+            host, port, db = match.groups()
+            run(["redis-cli", "-h", host, "-p", port, "-n", db, "FLUSHDB"], timeout=30, check=False)
+
+
+def run(command: list[str], *, env: dict[str, str] | None = None, timeout: int, check: bool = True) -> str:
+    done = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=timeout)  # noqa: S603
+    if check and done.returncode != 0:
+        raise SystemExit(f"{' '.join(command[:3])} failed:\n{done.stdout[-2000:]}\n{done.stderr[-2000:]}")
+    return done.stdout
+
+
+def parse_hey(output: str, *, route: str, mode: str, rate: int, load_average: float) -> Result:
+    def number(pattern: str) -> float:
+        match = re.search(pattern, output)
+        return float(match.group(1)) if match else float("nan")
+
+    statuses = {int(code): int(count) for code, count in re.findall(r"\[(\d{3})\]\s+(\d+) responses", output)}
+    error_block = output.split("Error distribution:", 1)[1] if "Error distribution:" in output else ""
+    transport_errors = sum(int(count) for count in re.findall(r"\[(\d+)\]\s", error_block))
+    non_200 = sum(count for code, count in statuses.items() if code != 200)
+    return Result(
+        route=route,
+        mode=mode,
+        rate=rate,
+        requests_per_second=number(r"Requests/sec:\s+([\d.]+)"),
+        p50_ms=number(r"50%+ in ([\d.]+) secs") * 1000,
+        p95_ms=number(r"95%+ in ([\d.]+) secs") * 1000,
+        p99_ms=number(r"99%+ in ([\d.]+) secs") * 1000,
+        responses=sum(statuses.values()),
+        errors=non_200 + transport_errors,
+        size_bytes=int(number(r"Size/request:\s+(\d+) bytes")) if "Size/request" in output else 0,
+        load_average=load_average,
+    )
+
+
+def table(results: list[Result], args: argparse.Namespace) -> str:
+    lines = [
+        f"gunicorn {args.workers} workers x {args.threads} threads; {args.duration} s per row; "
+        f"{os.cpu_count()} CPUs shared with other work (1-min load average before each row shown)",
+        "",
+        "| route | mode | target req/s | achieved req/s | p50 ms | p95 ms | p99 ms | responses | errors | bytes | load |",
+        "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+    ]
+    for r in results:
+        lines.append(
+            f"| {r.route} | {r.mode} | {r.rate} | {r.requests_per_second:.0f} | {r.p50_ms:.1f} | {r.p95_ms:.1f} "
+            f"| {r.p99_ms:.1f} | {r.responses} | {r.errors} | {r.size_bytes} | {r.load_average:.1f} |"
+        )
+    return "\n".join(lines)
+
+
+def step(message: str) -> None:
+    print(f"==> {message}", file=sys.stderr, flush=True)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
