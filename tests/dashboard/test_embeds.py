@@ -156,7 +156,7 @@ def offered_embed_codes(client: Client, limit: int = 60) -> dict[str, str]:
         for code in re.findall(r'<textarea class="embed-code"[^>]*>(.*?)</textarea>', html, re.S):
             src = unescape(re.search(r'<iframe src="([^"]+)"', unescape(code)).group(1))
             found.setdefault(src, page)
-        for link in re.findall(r'href="(/(?:companies|request-types|countries)/[^"?#]*)"', html):
+        for link in re.findall(r'href="(/(?:companies|request-types|countries|emergency-disclosures)/[^"?#]*)"', html):
             if link not in seen and link not in queue:
                 queue.append(link)
     return found

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+from html import unescape
 from urllib.parse import quote
 
 import pytest
@@ -100,3 +102,20 @@ def test_a_maxwidth_that_is_not_a_number_is_a_400(client: Client, demo_chart: Ch
     response = oembed(client, PERMALINK, maxwidth="wide")
     assert response.status_code == 400
     assert response.json()["error"] == "maxwidth must be a whole number of pixels from 1 to 10000, not “wide”."
+
+
+def test_a_page_that_shows_a_chart_advertises_its_oembed_and_preview_image(client: Client, bundled_data: None) -> None:
+    page = client.get("/companies/amazon/").content.decode()
+    link = re.search(r'<link rel="alternate" type="application/json\+oembed" href="([^"]+)"', page)
+    assert link, "no oEmbed discovery link"
+    href = unescape(link.group(1))
+    assert href.startswith(f"{settings.SITE_URL}/oembed?url=") and href.endswith("&format=json")
+    answer = client.get(href.removeprefix(settings.SITE_URL))
+    assert answer.status_code == 200
+    assert answer.json()["title"] == unescape(re.search(r'<meta property="og:title" content="([^"]+)"', page).group(1))
+    image = unescape(re.search(r'<meta property="og:image" content="([^"]+)"', page).group(1))
+    assert image.startswith(f"{settings.SITE_URL}/charts/company-requests.png?company=amazon&")
+
+
+def test_a_page_without_a_chart_advertises_no_oembed(client: Client) -> None:
+    assert "json+oembed" not in client.get("/methodology/").content.decode()
