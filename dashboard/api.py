@@ -250,8 +250,9 @@ def parse_query(query: QueryDict, params: tuple[Param, ...], *, paginated: bool 
             raise BadParameter(name, "given more than once; separate several values with commas")
     result = Query()
     for param in params:
-        if param.name in query:
-            result.filters.append(param.q(param.parse(query[param.name])))
+        raw = query.get(param.name)
+        if raw is not None:
+            result.filters.append(param.q(param.parse(raw)))
     if paginated:
         result.page = _positive_integer(query, "page", 1)
         result.page_size = _positive_integer(query, "page_size", DEFAULT_PAGE_SIZE)
@@ -399,18 +400,17 @@ def open_to_every_origin(view: Callable[..., HttpResponseBase]) -> Callable[...,
 
 def takes(
     *params: Param, paginated: bool = True
-) -> Callable[[Callable[..., HttpResponse]], Callable[..., HttpResponse]]:
+) -> Callable[[Callable[..., HttpResponseBase]], Callable[..., HttpResponseBase]]:
     """Check the query string against ``params`` before the view runs; a bad parameter is a 400."""
 
-    def decorator(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    def decorator(view: Callable[..., HttpResponseBase]) -> Callable[..., HttpResponseBase]:
         @wraps(view)
-        def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
             try:
                 return view(request, parse_query(request.GET, params, paginated=paginated), *args, **kwargs)
             except BadParameter as error:
                 return error.response()
 
-        wrapped.params = params  # type: ignore[attr-defined]
         return wrapped
 
     return decorator
