@@ -275,7 +275,7 @@ class SourceFilters(forms.Form):
 
     def __init__(self, data: Any, *, companies: list[tuple[str, str]]) -> None:
         super().__init__(data)
-        self.fields["company"].choices = [("", "Any"), *companies]
+        self.fields["company"].choices = [("", "Any"), *companies]  # type: ignore[attr-defined]
 
     def lookups(self) -> dict[str, str]:
         return {

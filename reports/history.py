@@ -329,7 +329,8 @@ def _label(choices: type[models.TextChoices], value: str) -> str:
 
 def _verbose(kind: str, name: str) -> str:
     model = {"figure": Figure, "period": ReportingPeriod, "disclosure": EmergencyDisclosure}[kind]
-    return str(model._meta.get_field(name).verbose_name)
+    model_field = model._meta.get_field(name)
+    return str(getattr(model_field, "verbose_name", name))
 
 
 def _shorten(text: str) -> str:

@@ -252,14 +252,12 @@ def changes(
     result: list[Change | BandComparison] = []
     for parts in COMBINED_REQUEST_TYPES:
         for jurisdiction in HEADLINE_JURISDICTIONS:
-            new = [_exact(now.get((jurisdiction, p), {}), "requests") for p in parts]
-            old = [_exact(then.get((jurisdiction, p), {}), "requests") for p in parts]
-            if all(n is not None for n in new + old):
+            new = [n for p in parts if (n := _exact(now.get((jurisdiction, p), {}), "requests")) is not None]
+            old = [n for p in parts if (n := _exact(then.get((jurisdiction, p), {}), "requests")) is not None]
+            if len(new) == len(old) == len(parts):  # every part exact in both periods
                 noun = " and ".join(request_noun(p, "US") for p in parts)
                 noun = noun if jurisdiction == "US" else f"{noun} ({jurisdiction_name(jurisdiction)})"
-                result.append(
-                    Change(noun, sum(new, Decimal(0)), sum(old, Decimal(0)), earlier_label, combined=True)  # type: ignore[arg-type]
-                )
+                result.append(Change(noun, sum(new, Decimal(0)), sum(old, Decimal(0)), earlier_label, combined=True))
     for key in _ordered(k for k in now if k in then and k[0] in HEADLINE_JURISDICTIONS):
         new_figure, old_figure = now[key].get("requests"), then[key].get("requests")
         if new_figure is None or old_figure is None:
