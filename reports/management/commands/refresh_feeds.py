@@ -29,6 +29,7 @@ class Command(BaseCommand):
             default=float(settings.CELERY_TASK_TIME_LIMIT),
             help="With a worker: seconds to wait for the runs to finish (default: the task's hard time limit).",
         )
+        parser.add_argument("--queue", default=None, help="With a worker: the Celery queue to use.")
 
     def handle(self, *args: Any, **options: Any) -> None:
         feeds = self._feeds(options["feeds"])
@@ -40,7 +41,7 @@ class Command(BaseCommand):
         if app.conf.task_always_eager:
             runs = {feed.pk: self._run_here(feed) for feed in feeds}
         else:
-            runs = self._run_on_worker(feeds, timeout=options["timeout"])
+            runs = self._run_on_worker(feeds, timeout=options["timeout"], queue=options["queue"])
         failed: list[str] = []
         for feed in feeds:
             run = runs.get(feed.pk)
@@ -72,13 +73,13 @@ class Command(BaseCommand):
                 raise CommandError(error.message) from error
             return error.run
 
-    def _run_on_worker(self, feeds: list[DataFeed], *, timeout: float) -> dict[int, ImportRun]:
+    def _run_on_worker(self, feeds: list[DataFeed], *, timeout: float, queue: str | None) -> dict[int, ImportRun]:
         """Enqueue each feed, then wait for the first run each one records (a retry would be a later one)."""
         from reports.tasks import refresh_feed
 
         after = ImportRun.objects.order_by("-id").values_list("id", flat=True).first() or 0
         for feed in feeds:
-            refresh_feed.delay(feed.pk, triggered_by="command")
+            refresh_feed.apply_async((feed.pk,), {"triggered_by": "command"}, **({"queue": queue} if queue else {}))
         deadline = time.monotonic() + timeout
         runs: dict[int, ImportRun] = {}
         while len(runs) < len(feeds) and time.monotonic() < deadline:
