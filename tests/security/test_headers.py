@@ -125,6 +125,11 @@ def test_plain_http_is_redirected_to_https(client: Client, production: Any) -> N
     assert response["Location"] == "https://testserver/companies/amazon/?x=1"
 
 
+def test_the_health_check_answers_over_plain_http_for_the_container_probe(client: Client, production: Any) -> None:
+    response = client.get("/healthz")
+    assert response.status_code == 200 and response.json()["database"] == "ok"
+
+
 def test_the_opener_policy_isolates_the_site_from_windows_it_opens(client: Client, production: Any) -> None:
     response = client.get("/admin/login/", secure=True)
     assert response.headers["Cross-Origin-Opener-Policy"] == "same-origin"
