@@ -215,6 +215,10 @@ def test_the_report_page_states_the_articles_year_on_year_changes_once_h1_2019_i
     assert f'href="{earlier.get_absolute_url()}"' in get(client, H1_2020).content.decode()
 
 
+@pytest.mark.skipif(
+    not bundled.PRIMARY_FIGURES_CSV.exists(),
+    reason="reports/data/figures.csv (the figures from the primary documents) is not built yet",
+)
 def test_the_full_bundled_dataset_gives_amazon_h1_2020_its_neighbours_and_the_article_figures(
     client: Client, bundled_data: None
 ) -> None:
