@@ -24,6 +24,7 @@ from dashboard.charts import (
     period_hover,
     request_type_sort_key,
     scatter,
+    translucent,
 )
 from reports.formatting import format_change, format_figure, format_number, format_percent, percent
 from reports.models import SourceDocument
@@ -49,13 +50,26 @@ def type_label(request_type: str) -> str:
     return TYPE_LABELS.get(request_type, request_type)
 
 
+def in_sentence(label: str) -> str:
+    """A label as it reads inside a sentence: 'subpoenas', but 'U.S. warrants…', 'FISA orders', 'National
+    Security Letters' keep their capitals."""
+    if label.startswith("National Security Letters") or len(label) < 2 or not label[1].islower():
+        return label
+    return label[0].lower() + label[1:]
+
+
+def type_noun(request_type: str) -> str:
+    """'subpoenas', 'FISA orders for content', 'requests' for all of them."""
+    return "requests" if request_type in (TOTAL, "all") else in_sentence(type_label(request_type))
+
+
 def scope_label(scope: str) -> str:
     return SCOPE_LABELS.get(scope, scope)
 
 
 def kinds_text(request_types: Iterable[str]) -> str:
     """'subpoenas, search warrants and other court orders'."""
-    names = [type_label(t).lower() for t in sorted(request_types, key=request_type_sort_key)]
+    names = [type_noun(t) for t in sorted(request_types, key=request_type_sort_key)]
     return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
 
 
@@ -173,10 +187,17 @@ class Highlight:
     dates: str
     basis: str
     change: str
+    #: How many kinds were summed, when the figure is a sum (0 for a figure as published).
+    summed: int = 0
 
     @property
     def colour(self) -> str:
         return company_colour(self.company)
+
+    @property
+    def short_basis(self) -> str:
+        """'sum of the 3 kinds it lists' for a card; the full ``basis`` goes in its title."""
+        return f"sum of the {self.summed} kinds it lists" if self.summed > 1 else ""
 
 
 def highlight(points: Sequence[Point]) -> Highlight | None:
@@ -203,6 +224,7 @@ def highlight(points: Sequence[Point]) -> Highlight | None:
         period_hover(span.start, span.end),
         latest.basis,
         change,
+        len(latest.parts),
     )
 
 
@@ -226,13 +248,13 @@ def total_point(span: Span, by_type: dict[str, Row]) -> Point:
         basis = f"{kinds_text(missing)} not reported" if missing else "not reported"
         return Point(span, basis=basis, source_ids=_source_ids(parts or ([own] if own else [])))
     kinds = tuple(sorted((row.request_type for row in parts), key=request_type_sort_key))
-    basis = "as published" if len(parts) == 1 else f"sum of {kinds_text(kinds)}"
+    basis = f"{kinds_text(kinds)}: the only kind its report lists" if len(parts) == 1 else f"sum of {kinds_text(kinds)}"
     if any(row.value is None for row in parts):
         low = sum((row.value if row.value is not None else row.value_min for row in parts), Decimal(0))
         high = sum((row.value if row.value is not None else row.value_max for row in parts), Decimal(0))
         return Point(span, low=low, high=high, basis=basis, parts=kinds, source_ids=_source_ids(parts))
     value = sum((row.value for row in parts if row.value is not None), Decimal(0))
-    return Point(span, value=value, basis=basis, parts=kinds if len(parts) > 1 else (), source_ids=_source_ids(parts))
+    return Point(span, value=value, basis=basis, parts=kinds, source_ids=_source_ids(parts))
 
 
 def _point_from(span: Span, row: Row, *, basis: str = "as published") -> Point:
@@ -381,10 +403,10 @@ def band_trace(
         hovertemplate="%{text}<extra></extra>",
         textposition="none",
         marker={
-            "color": colour,
-            "opacity": 0.45,
+            # A light fill with a hatch over it: reads as "somewhere in here", not as a solid quantity.
+            "color": translucent(colour, 0.18),
             "line": {"color": colour, "width": 1.5},
-            "pattern": {"shape": pattern or "/", "fgcolor": colour, "solidity": 0.3},
+            "pattern": {"shape": pattern or "/", "fgcolor": colour, "fillmode": "overlay", "solidity": 0.15},
         },
         legendgroup=legendgroup or name,
         showlegend=showlegend,
@@ -441,33 +463,29 @@ def scope_breaks(spans: Sequence[Span], company_name: str) -> list[Break]:
 
 
 def basis_breaks(series: dict[str, list[Point]]) -> list[Break]:
-    """Where a series changes from a published total to a sum of kinds, or the kinds summed change."""
+    """Where a series changes between the company's own published total and a sum of the kinds it lists."""
     result: list[Break] = []
     for name, points in series.items():
         previous: Point | None = None
         for point in points:
             if point.status == "not reported":
                 continue
-            if previous is not None and point.parts != previous.parts:
-                result.append(Break(point.span.start, f"{name}: new kinds", _basis_sentence(name, previous, point)))
+            if previous is not None and bool(point.parts) != bool(previous.parts):
+                if len(point.parts) == 1:
+                    only = kinds_text(point.parts)
+                    sentence = f"From {point.span.label}, {name} publishes no total and lists only {only}."
+                elif point.parts:
+                    sentence = f"From {point.span.label}, {name} publishes no total: the figure is the {point.basis}."
+                else:
+                    sentence = f"From {point.span.label}, {name}'s figure is its own published total."
+                result.append(Break(point.span.start, f"{name}: total", sentence))
             previous = point
     return result
 
 
-def _basis_sentence(name: str, before: Point, after: Point) -> str:
-    when = after.span.label
-    if not after.parts:
-        return f"From {when}, {name}'s figure is its own published total."
-    if not before.parts:
-        return f"From {when}, {name} publishes no total: the figure is the {after.basis}."
-    added = [t for t in after.parts if t not in before.parts]
-    dropped = [t for t in before.parts if t not in after.parts]
-    changes = []
-    if added:
-        changes.append(f"adds {kinds_text(added)}")
-    if dropped:
-        changes.append(f"no longer lists {kinds_text(dropped)} apart")
-    return f"From {when}, {name} {' and '.join(changes)}; the figure is the {after.basis}."
+def changing_sums(series: dict[str, list[Point]]) -> list[str]:
+    """The companies whose summed kinds differ from one period to another (kinds added, dropped or not given)."""
+    return sorted(name for name, points in series.items() if len({p.parts for p in points if p.parts}) > 1)
 
 
 def _by_company(spans: Sequence[Span]) -> dict[tuple[Any, ...], list[Span]]:

@@ -20,6 +20,7 @@ from dashboard.chart_data import (
     Span,
     band_trace,
     basis_breaks,
+    changing_sums,
     figure_point,
     group,
     highlight,
@@ -33,6 +34,7 @@ from dashboard.chart_data import (
     spans_of,
     total_point,
     type_label,
+    type_noun,
 )
 from dashboard.charts import (
     Break,
@@ -90,9 +92,7 @@ def from_whom(jurisdiction: str) -> str:
 
 def noun_for(request_type: str, measure: str = "requests") -> str:
     """'requests', 'subpoenas', 'accounts named in subpoenas'."""
-    kind = "requests" if request_type == TOTAL else type_label(request_type).lower()
-    if request_type in ("2703d-order",):
-        kind = "2703(d) orders"
+    kind = type_noun(request_type)
     return kind if measure == "requests" else f"accounts named in {kind}"
 
 
@@ -249,11 +249,18 @@ def requests_over_time(state: dict[str, str]) -> Chart:
         *([f"{type_label(request_type)}: {definition}"] if definition else []),
         *(
             [
+                "Where a company publishes no total, the figure is the sum of the kinds its report lists (hover a "
+                "point, or see the table)"
+                + (
+                    f"; the kinds listed change from report to report for {' and '.join(changing)}."
+                    if (changing := changing_sums(_by_name(series)))
+                    else "."
+                ),
                 "Companies count differently: a sum of the kinds a company lists is not always its own total, and "
                 "companies disagree on whether emergency and preservation requests count. Compare trends within a "
-                "company before comparing companies."
+                "company before comparing companies.",
             ]
-            if request_type == TOTAL
+            if summing
             else []
         ),
     ]
@@ -513,6 +520,7 @@ def ranking_chart(slug: str, state: dict[str, str], by_country: dict[str, dict[s
         xaxis={"type": "linear", "tickformat": ",.0f", "title": {"text": "Requests"}, "rangemode": "tozero"},
         yaxis={"type": "category", "automargin": True, "tickformat": "", "range": None, "title": {"text": ""}},
         margin={"l": 8, "r": 16, "t": 16, "b": 48},
+        legend={"orientation": "h", "x": 0, "y": -0.12, "xanchor": "left", "yanchor": "top", "traceorder": "normal"},
     )
     rows = [
         [

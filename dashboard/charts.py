@@ -85,6 +85,12 @@ def company_colour(slug: str, known: Sequence[str] = ()) -> str:
     return SPARE_COLOURS[others.index(slug) % len(SPARE_COLOURS)]
 
 
+def translucent(colour: str, alpha: float) -> str:
+    """'#E69F00' at ``alpha`` opacity as an rgba() colour."""
+    red, green, blue = (int(colour[i : i + 2], 16) for i in (1, 3, 5))
+    return f"rgba({red},{green},{blue},{alpha})"
+
+
 @dataclass(frozen=True)
 class SeriesStyle:
     colour: str
@@ -245,6 +251,8 @@ class Chart:
     controls: list[Control] | Callable[[], list[Control]] = field(default_factory=list)
     #: False when nothing matched: pages show the message instead of an empty plot.
     has_data: bool = True
+    #: The filters a page shows beside this chart only (set by the page; shared ones go above all charts).
+    local_controls: list[Control] = field(default_factory=list)
     #: The latest point of each series, for the headline numbers a page shows above its charts.
     highlights: list[Any] = field(default_factory=list)
 

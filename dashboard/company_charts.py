@@ -19,6 +19,7 @@ from dashboard.chart_data import (
     band_trace,
     figure_point,
     group,
+    in_sentence,
     length_breaks,
     line_trace,
     load_sources,
@@ -29,6 +30,7 @@ from dashboard.chart_data import (
     share_of,
     spans_of,
     type_label,
+    type_noun,
 )
 from dashboard.chart_types import (
     COMPARISON_COLUMNS,
@@ -75,6 +77,8 @@ COMPANY = Param("company", "Company", in_path=True)
 SCOPE = Param("scope", "Scope", "total")
 COUNT_MEASURE = Param("measure", "Measure", "requests")
 OUTCOME_TYPE = Param("type", "Request type")
+#: Hatches told apart even in grey: one per kind of national-security demand.
+BAND_PATTERNS = ("/", "\\", "x", "-", "|")
 UNIT = Param("unit", "Counted in", "requests", (("requests", "Requests"), ("accounts", "Accounts")))
 
 
@@ -152,9 +156,11 @@ def _empty(slug: str, state: dict[str, str], message: str, subtitle: str, contro
 
 def _category_breaks(series: dict[str, list[Point]], spans: list[Span], name: str) -> list[Break]:
     """Where the company starts listing a kind of demand apart (grouped by the period it starts in)."""
-    if not spans:
+    reported = [p.span.start for points in series.values() for p in points if p.status != "not reported"]
+    if not reported:
         return []
-    first_period = spans[0].start
+    # From the first period with any of these figures: earlier reports may hold other kinds of figures only.
+    first_period = min(reported)
     starts: dict[Any, list[str]] = {}
     for kind, points in series.items():
         first = next((p for p in points if p.status != "not reported"), None)
@@ -167,7 +173,7 @@ def _category_breaks(series: dict[str, list[Point]], spans: list[Span], name: st
 
 
 def _kinds(kinds: list[str]) -> str:
-    names = [type_label(k).lower() for k in sorted(kinds, key=request_type_sort_key)]
+    names = [type_noun(k) for k in sorted(kinds, key=request_type_sort_key)]
     return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
 
 
@@ -215,7 +221,7 @@ def company_requests(state: dict[str, str]) -> Chart:
     chosen = [r for r in rows if r.measure == measure and r.request_type not in BAND_TYPES]
     series = _series(context.spans, chosen, "request_type")
     series = {kind: points for kind, points in series.items() if _latest(points)}
-    noun = f"{measure_label(measure).lower()} {from_whom(jurisdiction)}"
+    noun = f"{in_sentence(measure_label(measure))} {from_whom(jurisdiction)}"
     subtitle = f"{context.name}{context.scope_phrase}: {noun}, by kind of demand, per reporting period."
     if not series:
         message = f"{context.name} publishes no {noun} by kind{context.scope_phrase}."
@@ -271,7 +277,7 @@ def _requests_finding(name: str, series: dict[str, list[Point]], measure: str, j
     noun = (
         noun_for(kind, "requests")
         if measure == "requests"
-        else f"{measure_label(measure).lower()} ({type_label(kind).lower()})"
+        else f"{in_sentence(measure_label(measure))} ({type_noun(kind)})"
     )
     earlier = same_period_a_year_earlier(point.span.start, point.span.end)
     before = next((p for p in series[kind] if (p.span.start, p.span.end) == earlier and p.value is not None), None)
@@ -290,8 +296,8 @@ def _requests_finding(name: str, series: dict[str, list[Point]], measure: str, j
     )
     summary = (
         f"In {point.span.label}, {name} reported "
-        + ", ".join(f"{p.text} {type_label(k).lower()}" for k, p in listed)
-        + f" ({measure_label(measure).lower()} {from_whom(jurisdiction)})."
+        + ", ".join(f"{p.text} {type_noun(k)}" for k, p in listed)
+        + f" ({in_sentence(measure_label(measure))} {from_whom(jurisdiction)})."
     )
     return title, summary
 
@@ -316,7 +322,17 @@ OUTCOME_SETS = (
     ("content-disclosed", "non-content-disclosed", "no-data-found", "rejected"),
     ("some-data", "no-data-provided", "rejected"),
 )
-OUTCOME_MEASURES = frozenset(OUTCOMES) | {"requests", "some-data-pct", "content-disclosed-pct"}
+#: Shares a company publishes as percentages, drawn as published when it gives no counts.
+PUBLISHED_SHARES = ("some-data-pct", "content-disclosed-pct")
+OUTCOME_MEASURES = frozenset(OUTCOMES) | {"requests", *PUBLISHED_SHARES}
+
+
+def _drawable(measures: dict[str, Row]) -> bool:
+    """Whether a period's outcomes can be drawn as shares: counts with a number of requests, or a percentage."""
+    requests = measures.get("requests")
+    if requests is not None and requests.value and _outcome_set(measures):
+        return True
+    return any(measures.get(m) is not None and measures[m].value is not None for m in PUBLISHED_SHARES)
 
 
 def _outcome_set(measures: dict[str, Row]) -> tuple[str, ...]:
@@ -342,9 +358,14 @@ def company_outcomes(state: dict[str, str]) -> Chart:
         if r.measure in OUTCOME_MEASURES and r.request_type not in BAND_TYPES
     ]
     by_type = group(rows, "request_type")
-    answered = [t for (t,), rs in by_type.items() if any(r.measure != "requests" and r.reported for r in rs)]
-    answered.sort(key=request_type_sort_key)
-    request_type = state["type"] or _default_outcome_type(by_type, answered)
+    drawable = {
+        kind: [
+            period for period, rs in group(kind_rows, "start", "end").items() if _drawable({r.measure: r for r in rs})
+        ]
+        for (kind,), kind_rows in by_type.items()
+    }
+    answered = sorted((kind for kind, periods in drawable.items() if periods), key=request_type_sort_key)
+    request_type = state["type"] or _default_outcome_type(drawable, answered)
     state = {**state, "type": request_type}
     controls = [Control("type", "Request type", tuple(Option(t, type_label(t)) for t in answered), request_type)]
     if answered and request_type not in answered:
@@ -410,13 +431,13 @@ def company_outcomes(state: dict[str, str]) -> Chart:
     )
 
 
-def _default_outcome_type(by_type: dict[Any, list[Row]], answered: list[str]) -> str:
+def _default_outcome_type(drawable: dict[str, list[Any]], answered: list[str]) -> str:
     """The kind with outcomes in the latest period, the broadest first."""
     if not answered:
         return ""
-    last = {t: max(r.end for r in by_type[(t,)] if r.measure != "requests" and r.reported) for t in answered}
+    last = {kind: max(end for _, end in drawable[kind]) for kind in answered}
     newest = max(last.values())
-    return next(t for t in answered if last[t] == newest)
+    return next(kind for kind in answered if last[kind] == newest)
 
 
 def _outcome_traces(spans: list[Span], periods: dict[Any, list[Row]]) -> tuple[list[go.Bar], list[Any], list[Any]]:
@@ -475,7 +496,12 @@ def _outcome_traces(spans: list[Span], periods: dict[Any, list[Row]]) -> tuple[l
                 marker={
                     "color": colour,
                     "line": {"color": colour, "width": 1},
-                    "pattern": {"shape": pattern, "fgcolor": "#ffffff", "solidity": 0.25},
+                    "pattern": {
+                        "shape": pattern,
+                        "fgcolor": "rgba(255,255,255,0.6)",
+                        "fillmode": "overlay",
+                        "solidity": 0.2,
+                    },
                 },
             )
         )
@@ -520,7 +546,8 @@ def company_national_security(state: dict[str, str]) -> Chart:
     traces: list[go.BaseTraceType] = []
     for kind, points in series.items():
         style = request_type_style(kind)
-        band = band_trace(type_label(kind), points, colour=style.colour, pattern=style.pattern or "/", offsetgroup=kind)
+        pattern = BAND_PATTERNS[BAND_TYPES.index(kind) % len(BAND_PATTERNS)]
+        band = band_trace(type_label(kind), points, colour=style.colour, pattern=pattern, offsetgroup=kind)
         if band is not None:
             traces.append(band)
         exact = [p for p in points if p.status == "exact"]
@@ -548,12 +575,12 @@ def company_national_security(state: dict[str, str]) -> Chart:
         (p for points in series.values() for p in points if p.status != "not reported"), key=lambda p: p.span.start
     )
     kind, point = recent[0]
-    title = f"{context.name} reported {point.text} {type_label(kind).lower()} in {point.span.label}" + (
+    title = f"{context.name} reported {point.text} {type_noun(kind)} in {point.span.label}" + (
         " — a range, as U.S. law requires" if point.status == "band" else ""
     )
     summary = (
         f"In {point.span.label}, {context.name} reported "
-        + ", ".join(f"{p.text} {type_label(k).lower()}" for k, p in recent)
+        + ", ".join(f"{p.text} {type_noun(k)}" for k, p in recent)
         + f" ({unit}); its first such figure, for {first.span.label}, was {first.text}."
     )
     return Chart(

@@ -54,13 +54,24 @@ def charts_for(request: HttpRequest, slugs: Iterable[str], **fixed: str) -> list
 
 
 def filters(charts: Iterable[Chart], *, hide: Iterable[str] = ()) -> list[Control]:
-    """One control per parameter across a page's charts (the first chart's options win)."""
-    seen: dict[str, Control] = {}
+    """The filters a page shows above its charts: those of a parameter several of its charts take. A filter of
+    one chart only is put beside it (``chart.local_controls``); all belong to the page's one GET form."""
+    charts = list(charts)
+    hidden = set(hide)
+    takers: dict[str, int] = {}
+    for chart in charts:
+        for param in chart.spec.params:
+            takers[param.name] = takers.get(param.name, 0) + 1
+    shared: dict[str, Control] = {}
     for chart in charts:
         for control in chart.filter_controls():
-            if control.name not in hide and len(control.options) > 1:
-                seen.setdefault(control.name, control)
-    return list(seen.values())
+            if control.name in hidden or len(control.options) < 2:
+                continue
+            if takers.get(control.name, 0) > 1:
+                shared.setdefault(control.name, control)
+            else:
+                chart.local_controls.append(control)
+    return list(shared.values())
 
 
 @require_GET
@@ -102,10 +113,12 @@ def request_types(request: HttpRequest) -> HttpResponse:
     overview: dict[str, list[dict[str, Any]]] = {}
     for row in Figure.objects.request_type_overview():
         overview.setdefault(row["request_type"], []).append(row)
+    # "All requests" lists who publishes a total of their own; the page also sums the kinds of the others.
+    overview[TOTAL] = overview.pop("all", [])
     kinds = [
-        (slug, label, REQUEST_TYPE_DEFINITIONS.get(slug, ""), overview[slug])
+        (slug, label, REQUEST_TYPE_DEFINITIONS.get("all" if slug == TOTAL else slug, ""), overview[slug])
         for slug, label in TYPE_CHOICES
-        if slug in overview
+        if overview.get(slug)
     ]
     return render(request, "dashboard/request_types.html", {"kinds": kinds})
 

@@ -170,20 +170,21 @@
     });
   }
 
+  /* A filter applies as soon as it changes. Some selects sit beside their chart and join the page's
+     form through their form attribute, so listen on the document rather than on the form. */
   function autosubmit() {
-    document.querySelectorAll("form[data-autosubmit]").forEach(function (form) {
-      form.addEventListener("change", function (event) {
-        if (event.target.tagName !== "SELECT") return;
-        form.classList.add("is-loading");
-        // A filter that another chart's options depend on starts those filters afresh.
-        if (event.target.name === "scope" || event.target.name === "jurisdiction") {
-          ["measure", "type", "period"].forEach(function (name) {
-            var field = form.elements[name];
-            if (field && field !== event.target) field.disabled = true;
-          });
-        }
-        form.submit();
-      });
+    document.addEventListener("change", function (event) {
+      var field = event.target;
+      var form = field && field.form;
+      if (!form || field.tagName !== "SELECT" || !form.hasAttribute("data-autosubmit")) return;
+      form.classList.add("is-loading");
+      // Options of the other filters depend on scope and government: let the server choose them afresh.
+      if (field.name === "scope" || field.name === "jurisdiction") {
+        Array.prototype.forEach.call(form.elements, function (other) {
+          if (other !== field && ["measure", "type", "period"].indexOf(other.name) >= 0) other.disabled = true;
+        });
+      }
+      form.submit();
     });
   }
 
