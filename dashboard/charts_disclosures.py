@@ -1,8 +1,9 @@
-"""The emergency-disclosure timeline: every published disclosure over time, one row per company.
+"""The emergency-disclosure timeline, registered in the chart registry as ``emergency-disclosures``.
 
-A single event is a point on its day; a batch a company admitted in aggregate is a bar over its
-whole date range, as thick as its count allows and labelled with it, because the documents do not
-say on which days inside the range the disclosures happened.
+Every published disclosure over time, one row per company. A single event is a point on its day; a
+batch a company admitted in aggregate is a bar over its whole date range, thicker the more disclosures
+it holds and labelled with its count, because the documents do not say on which days inside the range
+the disclosures happened. Its state is the tracker's filters (dashboard/disclosures.py).
 """
 
 from __future__ import annotations
@@ -12,11 +13,43 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from dashboard.charts import Chart, ChartParamError, Column, Param, base_layout, company_colour, data_updated, register
 from reports.formatting import format_number
-from reports.models import EmergencyDisclosure
+from reports.models import EmergencyDisclosure, SourceDocument
 
-#: Okabe-Ito, the colour-blind-safe palette; used only when the shared chart module has no colour for a company.
-FALLBACK_COLOURS = ("#E69F00", "#56B4E9", "#009E73", "#F0E442", "#0072B2", "#D55E00", "#CC79A7", "#000000")
+SLUG = "emergency-disclosures"
+#: The tracker's filters, in the order its form shows them. Their values are checked by the tracker's
+#: form (TrackerFilters), so the chart and the page answer a bad value with the same sentence.
+PARAMS = (
+    Param("company", "Company"),
+    Param("year", "Year"),
+    Param("data", "What was disclosed"),
+    Param("basis", "Basis claimed"),
+    Param("warrant", "Warrant"),
+    Param("consent", "User consent"),
+    Param("notified", "User notified"),
+)
+NOTES = [
+    "A batch is drawn over the whole date range the company gave: the documents do not say on which days inside "
+    "it the disclosures happened.",
+    "Counts are disclosures, not records: a batch of 11 counts 11.",
+    "A year filter keeps every record whose date range touches that year, so a batch spanning two years is shown "
+    "in both.",
+]
+COLUMNS = [
+    Column("company", "Company"),
+    Column("title", "Record"),
+    Column("kind", "Kind"),
+    Column("date_start", "From", "date"),
+    Column("date_end", "To", "date"),
+    Column("count", "Disclosures", "number"),
+    Column("data_disclosed", "Disclosed"),
+    Column("basis", "Basis claimed"),
+    Column("warrant", "Warrant"),
+    Column("user_consent", "User consent"),
+    Column("user_notified", "User notified"),
+    Column("url", "Record page", "url"),
+]
 
 
 @dataclass(frozen=True)
@@ -50,12 +83,6 @@ def place(items: Sequence[EmergencyDisclosure]) -> tuple[list[Placed], list[str]
     return placed, labels
 
 
-def colour_for(slug: str, index: int, palette: dict[str, str] | None = None) -> str:
-    if palette and slug in palette:
-        return palette[slug]
-    return FALLBACK_COLOURS[index % len(FALLBACK_COLOURS)]
-
-
 def date_range_text(start: dt.date, end: dt.date) -> str:
     """'3 Mar 2022' for a day, '1 Jan – 1 Jul 2022' or '1 Dec 2021 – 1 Jul 2022' for a range."""
     if start == end:
@@ -71,14 +98,11 @@ def _hover(item: EmergencyDisclosure) -> str:
     return f"<b>{item.title}</b><br>{date_range_text(item.date_start, item.date_end)}<br>{count} ({kind})"
 
 
-def timeline_figure(
-    items: Sequence[EmergencyDisclosure], *, palette: dict[str, str] | None = None, title: str = ""
-) -> dict[str, Any]:
+def timeline_figure(items: Sequence[EmergencyDisclosure]) -> dict[str, Any]:
     """A Plotly figure (as a plain dict for json_script) drawing batches as bars over their date range."""
     placed, labels = place(items)
-    names = {p.item.company.slug: p.item.company.name for p in placed}
-    slugs = sorted(names, key=lambda slug: names[slug])
-    colours = {slug: colour_for(slug, i, palette) for i, slug in enumerate(slugs)}
+    slugs = sorted({p.item.company.slug for p in placed})
+    colours = {slug: company_colour(slug, slugs) for slug in slugs}
     top = len(labels) - 1
     traces: list[dict[str, Any]] = []
     legend_done: set[str] = set()
@@ -107,29 +131,43 @@ def timeline_figure(
                 }
             )
         middle = item.date_start + (item.date_end - item.date_start) / 2
+        is_day = item.date_end == item.date_start
         traces.append(
             {
                 "type": "scatter",
-                "mode": "markers+text" if item.count > 1 else "markers",
+                "mode": "markers",
                 "x": [middle.isoformat()],
                 "y": [y],
-                "text": [f"{format_number(item.count)}"],
-                "textposition": "top center",
-                "textfont": {"size": 13},
-                "cliponaxis": False,
                 "marker": {
                     "color": colours[slug],
-                    "size": 12 if item.date_end == item.date_start else 1,
+                    "size": 13 if is_day else 1,
                     "symbol": "diamond",
                     "line": {"width": 1, "color": "#ffffff"},
                 },
-                **(common | {"showlegend": common["showlegend"] and item.date_end == item.date_start}),
+                **(common | {"showlegend": common["showlegend"] and is_day}),
             }
         )
-    return {"data": traces, "layout": _layout(placed, labels, title)}
+        if item.count > 1:
+            # The count sits above the bar (or point), clear of its thickness, so it reads on any colour.
+            traces.append(
+                {
+                    "type": "scatter",
+                    "mode": "text",
+                    "x": [middle.isoformat()],
+                    "y": [y + 0.32],
+                    "text": [format_number(item.count)],
+                    "textfont": {"size": 13},
+                    "cliponaxis": False,
+                    "hoverinfo": "skip",
+                    "showlegend": False,
+                    "legendgroup": slug,
+                    "name": name,
+                }
+            )
+    return {"data": traces, "layout": _layout(placed, labels)}
 
 
-def _layout(placed: Sequence[Placed], labels: list[str], title: str) -> dict[str, Any]:
+def _layout(placed: Sequence[Placed], labels: list[str]) -> dict[str, Any]:
     top = len(labels) - 1
     if placed:
         first = min(p.item.date_start for p in placed)
@@ -137,12 +175,11 @@ def _layout(placed: Sequence[Placed], labels: list[str], title: str) -> dict[str
     else:
         first = last = dt.date.today()
     pad = max((last - first) / 12, dt.timedelta(days=20))
-    return {
-        "title": {"text": title} if title else None,
-        "height": 140 + 56 * max(len(labels), 1),
-        "margin": {"l": 90, "r": 20, "t": 30 if not title else 60, "b": 40},
-        "xaxis": {"type": "date", "range": [(first - pad).isoformat(), (last + pad).isoformat()], "zeroline": False},
-        "yaxis": {
+    layout = base_layout(height=150 + 56 * max(len(labels), 1)).to_plotly_json()
+    layout.update(
+        margin={"l": 90, "r": 20, "t": 24, "b": 48},
+        xaxis=layout["xaxis"] | {"range": [(first - pad).isoformat(), (last + pad).isoformat()]},
+        yaxis={
             "tickmode": "array",
             "tickvals": list(range(top, -1, -1)),
             "ticktext": labels,
@@ -150,11 +187,11 @@ def _layout(placed: Sequence[Placed], labels: list[str], title: str) -> dict[str
             "zeroline": False,
             "showgrid": False,
             "fixedrange": True,
+            "automargin": True,
         },
-        "legend": {"orientation": "h", "y": -0.2},
-        "hovermode": "closest",
-        "showlegend": len({p.item.company_id for p in placed}) > 1,
-    }
+        showlegend=len({p.item.company_id for p in placed}) > 1,
+    )
+    return layout
 
 
 def timeline_summary(items: Sequence[EmergencyDisclosure]) -> str:
@@ -179,3 +216,84 @@ def timeline_summary(items: Sequence[EmergencyDisclosure]) -> str:
     elif largest.kind == EmergencyDisclosure.Kind.BATCH:
         sentence += f", admitted in aggregate as one batch of {format_number(largest.count)}"
     return sentence + "."
+
+
+def timeline_title(items: Sequence[EmergencyDisclosure]) -> str:
+    """The finding in words: how many disclosures, by whom, over which years."""
+    if not items:
+        return "No published emergency disclosure matches these filters"
+    total = sum(item.count for item in items)
+    companies = sorted({item.company.name for item in items})
+    first, last = min(i.date_start for i in items).year, max(i.date_end for i in items).year
+    years = str(first) if first == last else f"{first}–{last}"
+    who = companies[0] if len(companies) == 1 else f"{len(companies)} companies"
+    times = f"{format_number(total)} time{'s' if total != 1 else ''}"
+    return f"{who} disclosed data to police {times} under the emergency exception, {years}"
+
+
+def timeline_rows(items: Sequence[EmergencyDisclosure]) -> list[list[Any]]:
+    """Exactly what the chart draws, one row per record: the chart's table and CSV."""
+    from django.conf import settings
+
+    return [
+        [
+            item.company.name,
+            item.title,
+            item.get_kind_display(),
+            item.date_start,
+            item.date_end,
+            item.count,
+            item.data_disclosed or item.get_data_category_display(),
+            item.get_basis_display(),
+            item.get_warrant_display(),
+            item.get_user_consent_display(),
+            item.get_user_notified_display(),
+            settings.SITE_URL + item.get_absolute_url(),
+        ]
+        for item in sorted(items, key=lambda d: (d.company.name, d.date_start, d.date_end, d.pk))
+    ]
+
+
+def timeline_sources(items: Sequence[EmergencyDisclosure]) -> list[SourceDocument]:
+    """The documents behind the records drawn (from their prefetched sources), primary first, newest first."""
+    found = {source.pk: source for item in items for source in item.sources.all()}
+    return sorted(
+        found.values(),
+        key=lambda s: (s.kind != SourceDocument.Kind.PRIMARY, -(s.published_on or dt.date.min).toordinal(), s.title),
+    )
+
+
+def timeline_chart(items: Sequence[EmergencyDisclosure], state: dict[str, str]) -> Chart:
+    """The chart of records already fetched (with company and sources), for a state already validated."""
+    return Chart(
+        slug=SLUG,
+        params=state,
+        title=timeline_title(items),
+        subtitle="Disclosures to police without a warrant or the user's consent, by company and date; "
+        "bars are batches admitted in aggregate, labelled with their count",
+        summary=timeline_summary(items),
+        figure=timeline_figure(items),
+        columns=COLUMNS,
+        rows=timeline_rows(items),
+        notes=NOTES,
+        sources=timeline_sources(items),
+        data_updated=data_updated(),
+        has_data=bool(items),
+    )
+
+
+@register(
+    SLUG,
+    name="Emergency disclosures over time",
+    description="Every published disclosure to police under an emergency exception, batches over their date range.",
+    params=PARAMS,
+    page=lambda state: "/emergency-disclosures/",
+)
+def build(state: dict[str, str]) -> Chart:
+    from dashboard.disclosures import tracker_filters
+
+    form = tracker_filters(state)
+    if not form.is_valid():
+        raise ChartParamError(" ".join(form.error_sentences()))
+    items = list(EmergencyDisclosure.objects.published().matching(**form.lookups()).for_listing())
+    return timeline_chart(items, form.state())

@@ -15,7 +15,8 @@ from django.shortcuts import get_object_or_404, render
 from django.views.decorators.http import require_GET
 
 from dashboard.caching import cached_public
-from dashboard.charts_disclosures import date_range_text, timeline_figure, timeline_summary
+from dashboard.charts import company_colour
+from dashboard.charts_disclosures import date_range_text, timeline_chart
 from reports.formatting import format_number, format_percent, percent
 from reports.models import Company, EmergencyDisclosure, Figure, ReportingPeriod, SourceDocument, TriState
 from reports.periods import period_dates
@@ -70,6 +71,13 @@ class TrackerFilters(forms.Form):
             self.LOOKUPS.get(name, name): value for name, value in self.cleaned_data.items() if value not in ("", None)
         }
 
+    def state(self) -> dict[str, str]:
+        """The cleaned filters as the chart's state: every filter, in form order, as text."""
+        return {name: "" if value is None else str(value) for name, value in self.cleaned_data.items()}
+
+    def error_sentences(self) -> list[str]:
+        return [f"{name}: {error}" for name, errors in self.errors.items() for error in errors]
+
     def active(self) -> list[tuple[str, str]]:
         """(label, shown value) of every filter in use, to say what the page shows."""
         shown = []
@@ -80,6 +88,15 @@ class TrackerFilters(forms.Form):
             choices = dict(getattr(form_field, "choices", []))
             shown.append((form_field.label or name.capitalize(), str(choices.get(value, value))))
         return shown
+
+
+def tracker_filters(data: Any) -> TrackerFilters:
+    """The filter form, offering the companies with published data and the years the records touch."""
+    companies = [
+        (slug, name if disclosures else f"{name} (none on record)")
+        for slug, name, disclosures in Company.objects.for_disclosure_filter()
+    ]
+    return TrackerFilters(data, companies=companies, years=EmergencyDisclosure.objects.published().years_covered())
 
 
 # --- Words for the counts ------------------------------------------------------------------------
@@ -172,9 +189,11 @@ class EmergencyPeriod:
         content, non_content = self._exact("content-disclosed"), self._exact("non-content-disclosed")
         if some is None and content is not None and non_content is not None:
             some = content + non_content  # Microsoft counts content and non-content-only disclosures apart.
-        if some is not None and requests:
-            return f"{format_number(some)} of {format_number(requests)} ({format_percent(percent(some, requests))})"
         share = self._exact("some-data-pct")
+        if some is not None and requests:
+            # The company's own percentage where it gives one, so the page matches its report to the digit.
+            shown = format_percent(share if share is not None else percent(some, requests))
+            return f"{format_number(some)} of {format_number(requests)} ({shown})"
         if share is not None:
             return format_percent(share, base=requests)
         return "not reported"
@@ -205,6 +224,10 @@ class CompanyEmergencyFigures:
     @property
     def latest(self) -> EmergencyPeriod:
         return self.periods[0]
+
+    @property
+    def colour(self) -> str:
+        return company_colour(self.company.slug)
 
 
 def emergency_figures(jurisdiction: str = "US") -> list[CompanyEmergencyFigures]:
@@ -237,15 +260,14 @@ def company_standards(disclosures: Any) -> list[tuple[Company, str, list[SourceD
 @require_GET
 @cached_public()
 def tracker(request: HttpRequest) -> HttpResponse:
-    published = EmergencyDisclosure.objects.published()
-    companies = list(Company.objects.with_published_data().values_list("slug", "name"))
-    form = TrackerFilters(request.GET, companies=companies, years=published.years_covered())
+    form = tracker_filters(request.GET)
     if not form.is_valid():
-        return render(request, "disclosures/bad_request.html", {"form": form}, status=400)
+        return render(request, "disclosures/bad_request.html", {"errors": form.error_sentences()}, status=400)
+    published = EmergencyDisclosure.objects.published()
     chosen = published.matching(**form.lookups())
     items = list(chosen.for_listing())
     context = {"form": form, "items": items, "filters": form.active(), **_counts(chosen, published, form)}
-    context |= _chart(items) | _explanation(published)
+    context |= {"chart": timeline_chart(items, form.state())} | _explanation(published)
     return render(request, "disclosures/tracker.html", context)
 
 
@@ -276,17 +298,17 @@ def _counts(chosen: Any, published: Any, form: TrackerFilters) -> dict[str, Any]
     }
 
 
-def _chart(items: list[EmergencyDisclosure]) -> dict[str, Any]:
-    summary = timeline_summary(items)
-    return {"chart_figure": timeline_figure(items), "chart_summary": summary}
-
-
 def _explanation(published: Any) -> dict[str, Any]:
     reporting = list(Company.objects.with_emergency_reporting("US"))
     return {
         "standards": company_standards(published.stated_standards()),
         "emergency_figures": emergency_figures("US"),
-        "not_reporting": [c for c in reporting if c.published_periods and not c.reports_emergency],
+        "not_reporting": [_coloured(c) for c in reporting if c.published_periods and not c.reports_emergency],
         "no_reports_held": [c for c in reporting if not c.published_periods],
         "reporting_elsewhere": [c for c in reporting if c.reports_emergency and not c.reports_emergency_here],
     }
+
+
+def _coloured(company: Company) -> Company:
+    company.colour = company_colour(company.slug)  # type: ignore[attr-defined]
+    return company

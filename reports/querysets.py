@@ -80,6 +80,15 @@ class CompanyQuerySet(_CompanyBase):
             reports_emergency_here=Exists(emergency.filter(jurisdiction=jurisdiction)),
         )
 
+    def for_disclosure_filter(self) -> Any:
+        """(slug, name, published disclosures) of every company with published data: the tracker's company filter."""
+        from reports.models import EmergencyDisclosure
+
+        disclosures = EmergencyDisclosure.objects.published().filter(company=OuterRef("pk")).order_by()
+        total = Subquery(disclosures.values("company").annotate(n=Sum("count")).values("n"))
+        annotated = self.with_published_data().annotate(disclosures=Coalesce(total, 0))
+        return annotated.values_list("slug", "name", "disclosures")
+
     def for_open_data(self) -> CompanyQuerySet:
         """Companies with published data for the API, by slug; counts come from subqueries so that
         joining periods and disclosures cannot multiply each other."""

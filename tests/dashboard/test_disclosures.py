@@ -36,7 +36,9 @@ def page(client: Client, query: str = "") -> str:
 
 
 def timeline(html: str) -> dict[str, Any]:
-    found = re.search(r'<script id="disclosure-timeline-data" type="application/json">(.*?)</script>', html, re.S)
+    found = re.search(
+        r'<script id="chart-emergency-disclosures-figure" type="application/json">(.*?)</script>', html, re.S
+    )
     assert found, "the page carries no timeline figure"
     return json.loads(found.group(1))
 
@@ -157,6 +159,15 @@ def test_filters_combine_and_the_form_keeps_them_for_a_permalink(client: Client,
     assert '<option value="2022" selected>2022</option>' in html
     assert re.search(r'<select name="warrant"[^>]*>.*?<option value="no" selected>No</option>', html, re.S)
     assert "Company <strong>Ring</strong> · Year <strong>2022</strong> · Warrant <strong>No</strong>" in html
+
+
+def test_companies_without_disclosures_are_offered_but_marked(client: Client, ring: Any) -> None:
+    EmergencyDisclosureFactory(company=ring, kind="batch", count=11)
+    ReportingPeriodFactory(company=CompanyFactory(slug="apple", name="Apple"))
+    html = page(client)
+    assert '<option value="apple">Apple (none on record)</option>' in html
+    assert '<option value="ring">Ring</option>' in html
+    assert "No published disclosure matches these filters." in page(client, "?company=apple")
 
 
 def test_a_year_matches_every_batch_whose_range_touches_it(client: Client, ring: Any) -> None:
@@ -301,7 +312,7 @@ def test_the_timeline_draws_a_batch_over_its_date_range_labelled_with_its_count(
     bars = [t for t in figure["data"] if t["mode"] == "lines"]
     assert [bar["x"] for bar in bars] == [["2022-01-01", "2022-07-01"]]
     labels = [t for t in figure["data"] if t.get("text") == ["11"]]
-    assert labels and labels[0]["x"] == ["2022-04-01"]
+    assert labels and labels[0]["x"] == ["2022-04-01"] and labels[0]["y"][0] > bars[0]["y"][0]
     events = [t for t in figure["data"] if t["x"] == ["2022-09-05"]]
     assert events and events[0]["marker"]["size"] > 1
 
@@ -312,7 +323,7 @@ def test_overlapping_records_of_one_company_get_their_own_lanes(client: Client, 
     )
     EmergencyDisclosureFactory(company=ring, date_start=dt.date(2022, 3, 1), date_end=dt.date(2022, 3, 1))
     figure = timeline(page(client))
-    rows = {trace["y"][0] for trace in figure["data"]}
+    rows = {trace["y"][0] for trace in figure["data"] if trace["mode"] != "text"}
     assert len(rows) == 2
     assert figure["layout"]["yaxis"]["ticktext"] == ["Ring", ""]
 
@@ -328,6 +339,37 @@ def test_the_chart_summary_is_computed_from_the_records(client: Client, ring: An
     ) in html
 
 
+def test_the_chart_title_states_the_finding_and_its_table_lists_each_record(client: Client, ring: Any) -> None:
+    EmergencyDisclosureFactory(
+        company=ring, kind="batch", count=11, date_start=dt.date(2022, 1, 1), date_end=dt.date(2022, 7, 1)
+    )
+    html = page(client)
+    assert "Ring disclosed data to police 11 times under the emergency exception, 2022</h2>" in html
+    table = html.split('<table class="chart-table">', 1)[1].split("</table>", 1)[0]
+    assert '<td>1 Jan 2022</td><td>1 Jul 2022</td><td class="num">11</td>' in table
+
+
+def test_the_registered_chart_keeps_drafts_out_of_its_csv(ring: Any) -> None:
+    from dashboard.charts import build_chart
+
+    EmergencyDisclosureFactory(title="Public record", company=ring, kind="batch", count=11)
+    EmergencyDisclosureFactory(title="Draft record", company=ring, status="draft")
+    chart = build_chart("emergency-disclosures", {"company": "ring"})
+    lines = chart.csv_text().splitlines()
+    assert lines[0] == (
+        "company,title,kind,date_start,date_end,count,data_disclosed,basis,warrant,user_consent,user_notified,url"
+    )
+    assert len(lines) == 2 and "Public record" in lines[1] and ",11," in lines[1]
+    assert chart.permalink().startswith("/emergency-disclosures/?company=ring&year=&")
+
+
+def test_the_registered_chart_answers_a_bad_filter_with_the_tracker_s_sentence() -> None:
+    from dashboard.charts import ChartParamError, build_chart
+
+    with pytest.raises(ChartParamError, match="“maybe” is not a known warrant; use one of: yes, no, unknown"):
+        build_chart("emergency-disclosures", {"warrant": "maybe"})
+
+
 # --- The companies' own emergency-request figures -------------------------------------------------
 
 
@@ -341,7 +383,8 @@ def test_the_companies_emergency_request_figures_are_shown_with_their_bases(clie
     h1 = (dt.date(2021, 1, 1), dt.date(2021, 6, 30))
     emergency_figures(google, *h1, requests=119, some_data_pct=81, accounts=175)
     emergency_figures(google, dt.date(2020, 7, 1), dt.date(2020, 12, 31), requests=100, some_data_pct=50)
-    emergency_figures(CompanyFactory(slug="apple", name="Apple"), *h1, requests=107, some_data=70, some_data_pct=65)
+    # The company's own rounding (66%) is shown, not one recomputed from the counts (65.4%).
+    emergency_figures(CompanyFactory(slug="apple", name="Apple"), *h1, requests=107, some_data=70, some_data_pct=66)
     emergency_figures(
         CompanyFactory(slug="microsoft", name="Microsoft"),
         *h1,
@@ -350,13 +393,13 @@ def test_the_companies_emergency_request_figures_are_shown_with_their_bases(clie
         non_content_disclosed=50,
     )
     html = page(client).split("Emergency requests the companies report", 1)[1]
-    assert (
-        "H1 2021</abbr>: <strong>119</strong> U.S. emergency requests; data handed over: <strong>81% of 119</strong>"
-        in html
-    )
-    assert "<strong>70 of 107 (65%)</strong>" in html
-    assert "<strong>55 of 80 (69%)</strong>" in html and "content or only non-content disclosed, added together" in html
-    assert "Every period (2)" in html and "50% of 100" in html
+    google_card = html.split('href="/companies/google/">Google</a>', 1)[1].split("</li>", 1)[0]
+    assert '<span class="stat-value">119</span>' in google_card
+    assert 'U.S. emergency requests, <abbr title="1 January 2021 to 30 June 2021">H1 2021</abbr>' in google_card
+    assert "Data handed over: <strong>81% of 119</strong>" in google_card
+    assert "<strong>70 of 107 (66%)</strong>" in html
+    assert "<strong>55 of 80 (69%)</strong>" in html and "Content or only non-content disclosed, added together" in html
+    assert "Google: every period (2)" in html and "50% of 100" in html
 
 
 def test_companies_that_do_not_report_emergency_requests_are_named(client: Client, google: Any) -> None:
@@ -367,7 +410,10 @@ def test_companies_that_do_not_report_emergency_requests_are_named(client: Clien
         period__company=CompanyFactory(slug="draftco", name="Draftco"), period__status="draft", request_type="emergency"
     )
     html = page(client)
-    assert "<strong>Amazon and Ring</strong> do not report emergency requests" in html
+    for name in ("Amazon", "Ring"):
+        card = html.split(f'">{name}</a>\n      <span class="stat-value">', 1)[1].split("</li>", 1)[0]
+        assert card.startswith("Not reported</span>")
+        assert "None of its published reports held here counts emergency requests" in card
     assert "Draftco" not in html
 
 
