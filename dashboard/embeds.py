@@ -14,7 +14,7 @@ from urllib.parse import urlsplit
 
 from csp.decorators import csp_replace
 from django.conf import settings
-from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBase, JsonResponse, QueryDict
+from django.http import HttpRequest, HttpResponse, HttpResponseBase, HttpResponseNotFound, JsonResponse, QueryDict
 from django.shortcuts import render
 from django.template.loader import render_to_string
 from django.urls import Resolver404, path, resolve
@@ -71,11 +71,12 @@ def embed(request: HttpRequest, slug: str) -> HttpResponse:
         return _bad_request(f"theme must be one of {', '.join(THEMES)}; “{theme[:40]}” is not.")
     try:
         chart = build_chart(slug, request.GET)
-    except UnknownChart as error:
-        raise Http404(str(error)) from error
+    except UnknownChart as error:  # answered here, not raised, so the host page shows the sentence
+        return HttpResponseNotFound(str(error), content_type="text/plain; charset=utf-8")
     except ChartParamError as error:
         return _bad_request(str(error))
-    context = {"chart": chart, "theme": theme, "source_documents": _distinct_sources(chart)}
+    sources = publishers(chart)
+    context = {"chart": chart, "theme": theme, "publishers": sources, "documents": sum(n for *_, n in sources)}
     return render(request, "embeds/embed.html", context)
 
 
@@ -189,8 +190,12 @@ def _state_on_page(slug: str, path: str, query: QueryDict, path_kwargs: dict[str
 # --- Small helpers ---------------------------------------------------------------------------------
 
 
-def _distinct_sources(chart: Chart) -> list[Any]:
-    return list({source.pk: source for source in chart.sources}.values())
+def publishers(chart: Chart) -> list[tuple[str, Any, int]]:
+    """Who published the chart's sources: (publisher, its first document, how many documents), in order."""
+    documents: dict[str, list[Any]] = {}
+    for source in {source.pk: source for source in chart.sources}.values():
+        documents.setdefault(source.publisher, []).append(source)
+    return [(name, docs[0], len(docs)) for name, docs in documents.items()]
 
 
 def _dimension(request: HttpRequest, name: str) -> int | None:

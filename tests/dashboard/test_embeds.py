@@ -35,7 +35,7 @@ def test_an_embed_shows_the_title_the_plot_the_summary_the_source_and_a_link_bac
     assert "Examplecorp received 23% more accounts in H1 2020" in page
     assert "Examplecorp received 3,000 requests in H1 2020, up from 2,416 in H2 2019." in page
     assert 'id="chart-demo-figure" type="application/json"' in page
-    assert "Source:" in page and f'href="{settings.SITE_URL}/sources/7/"' in page
+    assert re.search(rf'Source:\s+<a href="{settings.SITE_URL}/sources/7/"[^>]*>Examplecorp</a> ·', page)
     assert 'datetime="2025-03-03' in page
     assert f'href="{settings.SITE_URL}/companies/amazon/?measure=accounts#chart-demo"' in page
 
@@ -131,10 +131,14 @@ def test_a_chart_state_that_cannot_be_drawn_is_a_400_with_the_reason(client: Cli
     response = client.get("/embed/demo?measure=bananas")
     assert response.status_code == 400
     assert "Measure must be one of requests, accounts" in response.content.decode()
+    assert csp_directive(response, "frame-ancestors") == "frame-ancestors *"
 
 
-def test_an_unknown_chart_is_a_404(client: Client) -> None:
-    assert client.get("/embed/no-such-chart").status_code == 404
+def test_an_unknown_chart_is_a_404_the_host_page_may_show(client: Client) -> None:
+    response = client.get("/embed/no-such-chart")
+    assert response.status_code == 404
+    assert response.content.decode() == "There is no chart called “no-such-chart”."
+    assert csp_directive(response, "frame-ancestors") == "frame-ancestors *"
 
 
 def test_the_embed_code_is_an_iframe_and_the_self_hosted_resize_script(demo_chart: ChartSpec) -> None:
