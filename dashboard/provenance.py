@@ -324,7 +324,7 @@ def source_archive(request: HttpRequest, pk: int) -> FileResponse:
     name = archive_filename(document)
     content_type = document.content_type or mimetypes.guess_type(name)[0] or "application/octet-stream"
     response = FileResponse(document.archive.open("rb"), as_attachment=True, filename=name, content_type=content_type)
-    response["Content-Security-Policy"] = "sandbox; default-src 'none'"
+    response["Content-Security-Policy"] = "sandbox; default-src 'none'; frame-ancestors 'none'"
     return response
 
 

@@ -463,7 +463,9 @@ def test_the_source_page_lists_what_the_document_backs(client: Client) -> None:
 def test_a_document_that_backs_only_drafts_is_nowhere_public(client: Client, settings: Any, tmp_path: Any) -> None:
     settings.MEDIA_ROOT = tmp_path
     secret = SourceDocumentFactory(title="Secret draft source", archive=ContentFile(b"secret", name="secret.pdf"))
-    ReportingPeriodFactory(source=secret, status=Status.DRAFT)
+    draft = ReportingPeriodFactory(source=secret, status=Status.DRAFT)
+    FigureFactory(period=draft, source=secret)
+    FigureFactory(period=ReportingPeriodFactory(start=dt.date(2019, 1, 1), status=Status.DRAFT), source=secret)
     EmergencyDisclosureFactory(sources=[secret], status=Status.DRAFT)
     assert "Secret draft source" not in get(client, "/sources/").content.decode()
     assert get(client, f"/sources/{secret.pk}/").status_code == 404
@@ -482,6 +484,7 @@ def test_the_archived_copy_downloads_with_its_content_type_and_file_name(
     assert response["Content-Type"] == "application/pdf"
     assert response["Content-Disposition"] == 'attachment; filename="amazon-h2-2019.pdf"'
     assert b"".join(response.streaming_content) == data
+    assert response["Content-Security-Policy"].startswith("sandbox;")  # an archived HTML page runs nothing here
     assert not response.cookies
     page = get(client, f"/sources/{document.pk}/").content.decode()
     assert document.sha256 in page and f'href="/sources/{document.pk}/archive"' in page
