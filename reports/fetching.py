@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass
 from email.message import Message
 from pathlib import PurePosixPath
@@ -16,6 +17,7 @@ from typing import TYPE_CHECKING
 from urllib.parse import unquote, urlsplit
 
 import requests
+import urllib3.exceptions
 from django.conf import settings
 
 from reports.importers import DocumentError, check_payload
@@ -97,10 +99,17 @@ def fetch(url: str, *, etag: str = "", last_modified: str = "") -> FetchResult:
         raise TransientFetchError(f"{_host(url)} did not answer within {timeout} s", url=url) from None
     except requests.exceptions.TooManyRedirects:
         raise FetchError(f"{url} redirects more than {MAX_REDIRECTS} times", url=url) from None
-    except (requests.exceptions.ChunkedEncodingError, requests.exceptions.ContentDecodingError) as error:
+    except (
+        requests.exceptions.ChunkedEncodingError,
+        requests.exceptions.ContentDecodingError,
+        urllib3.exceptions.ProtocolError,
+        urllib3.exceptions.DecodeError,
+    ) as error:
         raise TransientFetchError(
             f"the connection to {_host(url)} broke before the whole document arrived ({_reason(error)})", url=url
         ) from None
+    except urllib3.exceptions.ReadTimeoutError:
+        raise TransientFetchError(f"{_host(url)} did not answer within {timeout} s", url=url) from None
     except requests.exceptions.ConnectionError as error:
         reason = _reason(error)
         if "timed out" in reason.lower():
@@ -131,7 +140,7 @@ def _read(response: requests.Response, *, url: str, deadline: float) -> FetchRes
         )
     chunks: list[bytes] = []
     size = 0
-    for chunk in response.iter_content(CHUNK_BYTES):
+    for chunk in _chunks(response):
         size += len(chunk)
         if size > limit:
             # Stop here: a server that lies about its size (or sends none) cannot fill the memory.
@@ -158,6 +167,17 @@ def _read(response: requests.Response, *, url: str, deadline: float) -> FetchRes
             status=status,
         )
     return result
+
+
+def _chunks(response: requests.Response) -> Iterator[bytes]:
+    """The body as it arrives: ``read1`` returns what the socket has, where ``iter_content`` would wait for
+    whole chunks, so the deadline is checked even while a server trickles a byte at a time."""
+    raw = response.raw
+    if not hasattr(raw, "read1"):  # urllib3 < 2
+        yield from response.iter_content(CHUNK_BYTES)
+        return
+    while chunk := raw.read1(CHUNK_BYTES, decode_content=True):
+        yield chunk
 
 
 def _result(response: requests.Response, *, url: str, data: bytes) -> FetchResult:

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import logging
+from functools import partial
 
 from celery import shared_task
 from django.conf import settings
+from django.db import transaction
 
 from reports import services
 from reports.fetching import TransientFetchError
@@ -40,6 +42,6 @@ def refresh_all_feeds(triggered_by: str = "beat") -> int:
     """Enqueue a refresh of every enabled feed; returns how many."""
     feed_ids = list(DataFeed.objects.filter(enabled=True).values_list("pk", flat=True))
     for feed_id in feed_ids:
-        refresh_feed.delay_on_commit(feed_id, triggered_by=triggered_by)
+        transaction.on_commit(partial(refresh_feed.delay, feed_id, triggered_by=triggered_by))
     log.info("enqueued a refresh of %s feeds", len(feed_ids))
     return len(feed_ids)

@@ -6,6 +6,7 @@ and test_worker_reliability.py, which import it.
 
 from __future__ import annotations
 
+import gzip
 import hashlib
 import socket
 import threading
@@ -47,6 +48,8 @@ SMALL_LIMIT = 4096
 #: How long a slow response may keep its handler waiting before it gives up by itself.
 SLOW_HANDLER_MAX_SECONDS = 10
 ENDLESS_BYTES = 64 * 1024 * 1024
+#: Pause between the bytes of /trickle.csv: far below the read timeout its test sets.
+TRICKLE_SECONDS = 0.02
 
 
 @dataclass
@@ -79,6 +82,9 @@ class FeedServer:
             "/error-page.csv": Response(200, HTML_ERROR_PAGE, {"Content-Type": "text/html; charset=utf-8"}),
             "/html-fragment.csv": Response(200, b"<div>Maintenance</div>", {"Content-Type": "text/html"}),
             "/truncated.pdf": Response(200, TRUNCATED_PDF, {"Content-Type": "application/pdf"}),
+            "/gzipped.csv": Response(200, gzip.compress(GOOD), {"Content-Encoding": "gzip"}),
+            # A few hundred bytes on the wire, a megabyte once decompressed.
+            "/gzip-bomb.csv": Response(200, gzip.compress(GOOD + b"\n" * 2**20), {"Content-Encoding": "gzip"}),
         }
         #: (path, request headers) of every request, in order.
         self.requests: list[tuple[str, dict[str, str]]] = []
@@ -123,6 +129,10 @@ def _handler(server: FeedServer) -> type[BaseHTTPRequestHandler]:
                 self._send(Response(200, server.good, {"Content-Type": "text/csv"}))
             elif path == "/endless.csv":
                 self._endless()
+            elif path == "/trickle.csv":
+                self._trickle()
+            elif path == "/chunked.csv":
+                self._chunked()
             elif path == "/cut-short.csv":
                 # Promises more than it sends, then hangs up: a transfer broken midway.
                 self.send_response(200)
@@ -166,6 +176,29 @@ def _handler(server: FeedServer) -> type[BaseHTTPRequestHandler]:
                 pass  # the reader hung up, as it should
             finally:
                 server.endless_done.set()
+
+        def _chunked(self) -> None:
+            # How many real servers send a document: in pieces, without a length.
+            self.send_response(200)
+            self.send_header("Content-Type", "text/csv")
+            self.send_header("Transfer-Encoding", "chunked")
+            self.end_headers()
+            for start in range(0, len(server.good), 100):
+                piece = server.good[start : start + 100]
+                self.wfile.write(b"%x\r\n%s\r\n" % (len(piece), piece))
+            self.wfile.write(b"0\r\n\r\n")
+
+        def _trickle(self) -> None:
+            # A byte at a time, never pausing long enough for a read timeout.
+            self.send_response(200)
+            self.send_header("Content-Type", "text/csv")
+            self.send_header("Content-Length", str(len(server.good)))
+            self.end_headers()
+            for byte in server.good:
+                if server.release.wait(TRICKLE_SECONDS):
+                    return
+                self.wfile.write(bytes([byte]))
+                self.wfile.flush()
 
         def _send(self, response: Response) -> None:
             self.send_response(response.status)
@@ -212,6 +245,10 @@ def test_it_asks_conditionally_and_a_304_means_not_modified(feed_server: FeedSer
     assert result.not_modified and result.data == b""
     sent = feed_server.requests[-1][1]
     assert (sent["If-None-Match"], sent["If-Modified-Since"]) == (feed_server.etag, "Wed, 01 Jan 2020 00:00:00 GMT")
+
+
+def test_it_reads_a_document_sent_in_chunks(feed_server: FeedServer) -> None:
+    assert fetch(feed_server.url("/chunked.csv")).data == GOOD
 
 
 def test_a_stale_etag_gets_the_whole_document(feed_server: FeedServer) -> None:
@@ -263,6 +300,13 @@ def test_a_server_that_does_not_answer_in_time_is_a_transient_timeout(feed_serve
     assert "did not answer within 0.3 s" in raised.value.message
 
 
+@override_settings(FEED_TIMEOUT_SECONDS=0.5)
+def test_a_server_that_trickles_bytes_cannot_hold_the_fetch_past_its_deadline(feed_server: FeedServer) -> None:
+    with pytest.raises(TransientFetchError) as raised:
+        fetch(feed_server.url("/trickle.csv"))
+    assert "sent the document too slowly (not done after 2.0 s)" in raised.value.message
+
+
 def test_a_refused_connection_is_transient(closed_port: int) -> None:
     with pytest.raises(TransientFetchError) as raised:
         fetch(f"http://127.0.0.1:{closed_port}/figures.csv")
@@ -284,6 +328,17 @@ def test_it_stops_reading_a_document_without_length_once_past_the_limit(feed_ser
     assert "over the 4,096-byte limit (stopped reading there)" in raised.value.message
     assert feed_server.endless_done.wait(timeout=10), "the server still writes: the reader did not hang up"
     assert feed_server.endless_bytes_sent < ENDLESS_BYTES
+
+
+def test_a_compressed_document_is_decompressed(feed_server: FeedServer) -> None:
+    assert fetch(feed_server.url("/gzipped.csv")).data == GOOD
+
+
+@override_settings(FEED_MAX_BYTES=SMALL_LIMIT)
+def test_the_size_limit_applies_to_the_decompressed_document(feed_server: FeedServer) -> None:
+    with pytest.raises(FetchError) as raised:
+        fetch(feed_server.url("/gzip-bomb.csv"))
+    assert "over the 4,096-byte limit (stopped reading there)" in raised.value.message
 
 
 @pytest.mark.parametrize("url", ["ftp://example.org/report.csv", "file:///etc/passwd", "not a url"])

@@ -41,7 +41,8 @@ class Command(BaseCommand):
         if app.conf.task_always_eager:
             runs = {feed.pk: self._run_here(feed) for feed in feeds}
         else:
-            runs = self._run_on_worker(feeds, timeout=options["timeout"], queue=options["queue"])
+            queue = options["queue"] or app.conf.task_default_queue
+            runs = self._run_on_worker(feeds, timeout=options["timeout"], queue=queue)
         failed: list[str] = []
         for feed in feeds:
             run = runs.get(feed.pk)
@@ -73,13 +74,13 @@ class Command(BaseCommand):
                 raise CommandError(error.message) from error
             return error.run
 
-    def _run_on_worker(self, feeds: list[DataFeed], *, timeout: float, queue: str | None) -> dict[int, ImportRun]:
+    def _run_on_worker(self, feeds: list[DataFeed], *, timeout: float, queue: str) -> dict[int, ImportRun]:
         """Enqueue each feed, then wait for the first run each one records (a retry would be a later one)."""
         from reports.tasks import refresh_feed
 
         after = ImportRun.objects.order_by("-id").values_list("id", flat=True).first() or 0
         for feed in feeds:
-            refresh_feed.apply_async((feed.pk,), {"triggered_by": "command"}, **({"queue": queue} if queue else {}))
+            refresh_feed.apply_async((feed.pk,), {"triggered_by": "command"}, queue=queue)
         deadline = time.monotonic() + timeout
         runs: dict[int, ImportRun] = {}
         while len(runs) < len(feeds) and time.monotonic() < deadline:
