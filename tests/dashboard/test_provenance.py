@@ -184,7 +184,10 @@ def test_the_report_page_says_the_figures_come_from_the_press_not_amazons_report
     client: Client, article_data: None
 ) -> None:
     page = text_of(get(client, H1_2020).content.decode())
-    assert "Every figure on this page comes from a press report (a secondary source)" in page
+    assert (
+        "Every figure on this page comes from a press report (a secondary source): "
+        "Amazon's own report is not among the documents we hold."
+    ) in page
 
 
 def test_the_report_page_says_plainly_that_h1_2019_is_not_in_the_dataset(client: Client, article_data: None) -> None:
