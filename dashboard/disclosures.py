@@ -7,7 +7,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 from django.http import HttpRequest, HttpResponse
@@ -32,7 +32,8 @@ class TrackerFilters(forms.Form):
 
     company = forms.ChoiceField(required=False)
     year = forms.IntegerField(required=False, widget=forms.Select)
-    data = forms.ChoiceField(
+    # "data" is the URL parameter; the metaclass moves it into base_fields, so Form.data is untouched.
+    data = forms.ChoiceField(  # type: ignore[assignment]
         required=False, label="What was disclosed", choices=ANY + EmergencyDisclosure.DataCategory.choices
     )
     basis = forms.ChoiceField(required=False, label="Basis claimed", choices=ANY + EmergencyDisclosure.Basis.choices)
@@ -46,18 +47,20 @@ class TrackerFilters(forms.Form):
     def __init__(self, data: Any, *, companies: list[tuple[str, str]], years: range) -> None:
         super().__init__(data)
         last_year = dt.date.today().year + 1
-        self.fields["company"].choices = [("", "All companies"), *companies]
+        cast(forms.ChoiceField, self.fields["company"]).choices = [("", "All companies"), *companies]
         year = self.fields["year"]
         year.error_messages["invalid"] = f"Give the year as four digits, from {FIRST_YEAR} to {last_year}."
         chosen = str(data.get("year", "")).strip()
         offered = [str(y) for y in reversed(years)]
-        year.widget.choices = [("", "Any year"), *((y, y) for y in offered)]
+        options = [("", "Any year"), *((y, y) for y in offered)]
         if chosen and chosen not in offered:
-            year.widget.choices.append((chosen, chosen))
+            options.append((chosen, chosen))
+        cast(forms.Select, year.widget).choices = options
         for name, form_field in self.fields.items():
             if isinstance(form_field, forms.ChoiceField):
-                known = ", ".join(value for value, _ in form_field.choices if value)
-                form_field.error_messages["invalid_choice"] = f"“%(value)s” is not a known {name}; use one of: {known}."
+                known = ", ".join(str(value) for value, _ in cast(list[tuple[str, str]], form_field.choices) if value)
+                message = f"“%(value)s” is not a known value for {name}; use one of: {known}."
+                form_field.error_messages["invalid_choice"] = message
 
     def clean_year(self) -> int | None:
         year = self.cleaned_data.get("year")
@@ -76,7 +79,8 @@ class TrackerFilters(forms.Form):
         return {name: "" if value is None else str(value) for name, value in self.cleaned_data.items()}
 
     def error_sentences(self) -> list[str]:
-        return [f"{name}: {error}" for name, errors in self.errors.items() for error in errors]
+        """Every error as a sentence; each names its URL parameter."""
+        return [str(error) for errors in self.errors.values() for error in errors]
 
     def active(self) -> list[tuple[str, str]]:
         """(label, shown value) of every filter in use, to say what the page shows."""
@@ -86,14 +90,14 @@ class TrackerFilters(forms.Form):
                 continue
             form_field = self.fields[name]
             choices = dict(getattr(form_field, "choices", []))
-            shown.append((form_field.label or name.capitalize(), str(choices.get(value, value))))
+            shown.append((str(form_field.label or name.capitalize()), str(choices.get(value, value))))
         return shown
 
 
 def tracker_filters(data: Any) -> TrackerFilters:
     """The filter form, offering the companies with published data and the years the records touch."""
     companies = [
-        (slug, name if disclosures else f"{name} (none on record)")
+        (str(slug), str(name) if disclosures else f"{name} (none on record)")
         for slug, name, disclosures in Company.objects.for_disclosure_filter()
     ]
     return TrackerFilters(data, companies=companies, years=EmergencyDisclosure.objects.published().years_covered())
@@ -274,7 +278,7 @@ def tracker(request: HttpRequest) -> HttpResponse:
 @require_GET
 @cached_public()
 def disclosure(request: HttpRequest, pk: int) -> HttpResponse:
-    item = get_object_or_404(EmergencyDisclosure.objects.for_listing(), pk=pk)
+    item = get_object_or_404(EmergencyDisclosure.objects.for_detail_page(), pk=pk)
     sources = list(item.sources.all())
     context = {
         "disclosure": item,

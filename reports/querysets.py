@@ -502,6 +502,10 @@ class EmergencyDisclosureQuerySet(_DisclosureBase):
         span = self.aggregate(first=Min("date_start"), last=Max("date_end"))
         return range(span["first"].year, span["last"].year + 1) if span["first"] else range(0)
 
+    def for_detail_page(self) -> EmergencyDisclosureQuerySet:
+        """Published records with their company, its parent and their sources: the detail page."""
+        return self.published().select_related("company__parent").prefetch_related("sources")
+
     def others_by_same_company(self, disclosure: EmergencyDisclosure, limit: int = 10) -> EmergencyDisclosureQuerySet:
         """The company's other published records, newest first: the detail page's related list."""
         return (

@@ -194,14 +194,14 @@ def test_empty_filter_values_mean_no_filter(client: Client) -> None:
 @pytest.mark.parametrize(
     ("query", "message"),
     [
-        ("company=nosuch", "“nosuch” is not a known company"),
+        ("company=nosuch", "“nosuch” is not a known value for company"),
         ("year=twenty", "Give the year as four digits"),
         ("year=1850", "Give the year as four digits, from 2000"),
-        ("data=dna", "“dna” is not a known data; use one of: video, audio"),
-        ("basis=whim", "“whim” is not a known basis"),
-        ("warrant=maybe", "“maybe” is not a known warrant; use one of: yes, no, unknown"),
-        ("consent=1", "“1” is not a known consent"),
-        ("notified=later", "“later” is not a known notified"),
+        ("data=dna", "“dna” is not a known value for data; use one of: video, audio"),
+        ("basis=whim", "“whim” is not a known value for basis"),
+        ("warrant=maybe", "“maybe” is not a known value for warrant; use one of: yes, no, unknown"),
+        ("consent=1", "“1” is not a known value for consent"),
+        ("notified=later", "“later” is not a known value for notified"),
     ],
 )
 def test_a_bad_filter_value_is_a_400_that_says_what_is_wrong(client: Client, query: str, message: str) -> None:
@@ -298,6 +298,18 @@ def test_the_detail_page_makes_the_same_number_of_queries_with_ten_times_the_dat
     few = queries_for(client, f"/emergency-disclosures/{item.pk}/")
     make_disclosures(27, first=3)
     assert queries_for(client, f"/emergency-disclosures/{item.pk}/") == few
+    # Pinned: generation, the record with its company and parent, its sources, the company's other records.
+    assert few == 4
+
+
+def test_the_detail_page_names_the_parent_company_without_another_query(
+    client: Client, django_assert_num_queries: Any
+) -> None:
+    ring = CompanyFactory(slug="ring", name="Ring", parent=CompanyFactory(slug="amazon", name="Amazon"))
+    item = EmergencyDisclosureFactory(company=ring)
+    with django_assert_num_queries(4):
+        html = client.get(f"/emergency-disclosures/{item.pk}/").content.decode()
+    assert '(part of <a href="/companies/amazon/">Amazon</a>)' in html
 
 
 # --- The timeline ---------------------------------------------------------------------------------
@@ -366,7 +378,7 @@ def test_the_registered_chart_keeps_drafts_out_of_its_csv(ring: Any) -> None:
 def test_the_registered_chart_answers_a_bad_filter_with_the_tracker_s_sentence() -> None:
     from dashboard.charts import ChartParamError, build_chart
 
-    with pytest.raises(ChartParamError, match="“maybe” is not a known warrant; use one of: yes, no, unknown"):
+    with pytest.raises(ChartParamError, match="“maybe” is not a known value for warrant; use one of: yes, no, unknown"):
         build_chart("emergency-disclosures", {"warrant": "maybe"})
 
 
