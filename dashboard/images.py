@@ -16,7 +16,9 @@ import logging
 import os
 import shutil
 import tempfile
+import textwrap
 import threading
+from collections.abc import Sequence
 from pathlib import Path
 from queue import Empty, Queue
 from typing import Any
@@ -36,6 +38,8 @@ FORMATS = {"png": "image/png", "svg": "image/svg+xml"}
 IMAGE_WIDTH, IMAGE_HEIGHT, PNG_SCALE = 1200, 630, 2
 #: The PNG's size in pixels (og:image and oEmbed thumbnail sizes).
 PNG_WIDTH, PNG_HEIGHT = IMAGE_WIDTH * PNG_SCALE, IMAGE_HEIGHT * PNG_SCALE
+#: Left and right edge of the title and source lines, in pixels.
+MARGIN_X = 24
 PLOTLY_JS = Path(settings.BASE_DIR) / "static" / "vendor" / "plotly" / "plotly-basic-4.1.1.min.js"
 
 _renders = threading.BoundedSemaphore(settings.CHART_IMAGE_CONCURRENCY)
@@ -139,31 +143,53 @@ def _forget_old_generations(generation: int) -> None:
             shutil.rmtree(child, ignore_errors=True)
 
 
-def image_figure(figure: dict[str, Any], *, title: str, subtitle: str = "", source_line: str = "") -> dict[str, Any]:
-    """A copy of a page's figure made to stand alone as a picture: its title, subtitle and source
-    drawn in, a fixed size, light colours."""
+def image_figure(
+    figure: dict[str, Any], *, title: str, subtitle: str = "", source: Sequence[str] = ()
+) -> dict[str, Any]:
+    """A copy of a page's figure made to stand alone as a picture: the title, subtitle and source
+    lines drawn in (wrapped, since Plotly does not wrap), the legend on top, a fixed size, light colours."""
     fig = copy.deepcopy(figure)
     layout = fig.setdefault("layout", {})
-    heading = f"<b>{_escape(title)}</b>"
-    if subtitle:
-        heading += f"<br><span style='font-size:15px'>{_escape(subtitle)}</span>"
-    layout["title"] = {"text": heading, "x": 0.02, "xanchor": "left", "y": 0.96, "yanchor": "top", "font": {"size": 22}}
+    title_lines = textwrap.wrap(title, 78) or [""]
+    subtitle_lines = textwrap.wrap(subtitle, 125)
+    heading = "<br>".join(f"<b>{_escape(line)}</b>" for line in title_lines)
+    if subtitle_lines:
+        heading += "<br><span style='font-size:15px'>" + "<br>".join(map(_escape, subtitle_lines)) + "</span>"
+    header = 28 + 30 * len(title_lines) + 22 * len(subtitle_lines)
+    # plotly.js puts a one-line title's baseline 0.7em under y, but a several-line one's on y itself.
+    baseline = 40 - (0 if len(title_lines) + len(subtitle_lines) > 1 else 15)
+    layout["title"] = {
+        "text": heading,
+        "x": MARGIN_X / IMAGE_WIDTH,
+        "xanchor": "left",
+        "yref": "container",
+        "y": 1 - baseline / IMAGE_HEIGHT,
+        "yanchor": "top",
+        "font": {"size": 22},
+    }
     layout["width"], layout["height"], layout["autosize"] = IMAGE_WIDTH, IMAGE_HEIGHT, False
-    margin = dict(layout.get("margin") or {})
-    margin.update({"t": 110 if subtitle else 80, "b": max(int(margin.get("b", 0) or 0), 90), "l": 70, "r": 30})
+    traces = fig.get("data") or []
+    legend = layout.get("showlegend", len(traces) > 1 or any(trace.get("showlegend") for trace in traces))
+    # The legend goes above the plot, under the subtitle: the bottom is the source's.
+    layout["legend"] = {**(layout.get("legend") or {}), "orientation": "h", "x": 0, "xanchor": "left"}
+    layout["legend"].update({"y": 1.02, "yanchor": "bottom"})
+    margin = {**(layout.get("margin") or {}), "l": 70, "r": MARGIN_X, "b": 120}
+    margin["t"] = header + (44 if legend else 16)
     layout["margin"] = margin
     layout["paper_bgcolor"], layout["plot_bgcolor"] = "#ffffff", "#ffffff"
     layout["font"] = {**(layout.get("font") or {}), "color": "#1d1d1f"}
-    if source_line:
+    if source:
         note = {
-            "text": _escape(source_line),
+            "text": "<br>".join(_escape(line) for line in source),
             "xref": "paper",
             "yref": "paper",
             "x": 0,
             "y": 0,
             "xanchor": "left",
-            "yanchor": "top",
-            "yshift": -60,
+            "yanchor": "bottom",
+            # From the plot's bottom-left corner to the picture's, less the margins.
+            "xshift": MARGIN_X - margin["l"],
+            "yshift": 14 - margin["b"],
             "showarrow": False,
             "align": "left",
             "font": {"size": 12, "color": "#5b5b66"},
@@ -191,7 +217,7 @@ def chart_image(request: HttpRequest, slug: str, fmt: str) -> HttpResponse:
     except ChartParamError as error:
         return HttpResponse(str(error), status=400, content_type="text/plain; charset=utf-8")
     generation, _ = current_generation()
-    figure = image_figure(chart.figure, title=chart.title, subtitle=chart.subtitle, source_line=source_line(chart))
+    figure = image_figure(chart.figure, title=chart.title, subtitle=chart.subtitle, source=source_lines(chart))
     try:
         data = cached_render(generation, f"{slug}?{chart.query_string()}", fmt, figure)
     except ImageUnavailable as error:
@@ -204,11 +230,10 @@ def chart_image(request: HttpRequest, slug: str, fmt: str) -> HttpResponse:
     return response
 
 
-def source_line(chart: Chart) -> str:
-    """'Source: Amazon (Jul 2020) · Data as of 3 Mar 2025 · <permalink>' under the picture."""
+def source_lines(chart: Chart) -> list[str]:
+    """'Source: Amazon · Data as of 3 Mar 2025', then 'Data Demands · <permalink>', under the picture."""
     publishers = list(dict.fromkeys(source.publisher for source in chart.sources))
-    parts = [f"Source: {', '.join(publishers[:3])}{' and others' if len(publishers) > 3 else ''}"] if publishers else []
+    first = [f"Source: {', '.join(publishers[:3])}{' and others' if len(publishers) > 3 else ''}"] if publishers else []
     if chart.data_updated:
-        parts.append(f"Data as of {chart.data_updated:%-d %b %Y}")
-    parts.append(f"Data Demands · {chart.absolute_permalink()}")
-    return " · ".join(parts)
+        first.append(f"Data as of {chart.data_updated:%-d %b %Y}")
+    return [line for line in (" · ".join(first), f"Data Demands · {chart.absolute_permalink()}") if line]

@@ -6,6 +6,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from django.conf import settings
 from django.test import Client
 
 from dashboard import images
@@ -65,7 +66,7 @@ def test_a_picture_is_drawn_once_per_data_generation(
     assert len(fake_renderer) == 2
 
 
-def test_the_picture_carries_its_title_subtitle_and_source(
+def test_the_picture_carries_its_title_subtitle_and_source_with_the_legend_on_top(
     client: Client, demo_chart: ChartSpec, fake_renderer: list[Any]
 ) -> None:
     client.get("/charts/demo.svg?measure=accounts")
@@ -75,9 +76,10 @@ def test_the_picture_carries_its_title_subtitle_and_source(
     assert "Examplecorp received 23% more accounts in H1 2020" in layout["title"]["text"]
     assert "United States, per half-year" in layout["title"]["text"]
     assert (layout["width"], layout["height"]) == (images.IMAGE_WIDTH, images.IMAGE_HEIGHT)
-    source = layout["annotations"][-1]["text"]
-    assert source.startswith("Source: Examplecorp · Data as of 3 Mar 2025 · Data Demands · http")
-    assert source.endswith("/companies/amazon/?measure=accounts#chart-demo")
+    assert layout["legend"]["y"] > 1
+    first, second = layout["annotations"][-1]["text"].split("<br>")
+    assert first == "Source: Examplecorp · Data as of 3 Mar 2025"
+    assert second == f"Data Demands · {settings.SITE_URL}/companies/amazon/?measure=accounts#chart-demo"
 
 
 def test_pictures_carry_cache_headers_and_answer_304(
@@ -112,3 +114,11 @@ def test_old_generations_are_removed_from_disk_but_the_previous_one_stays(tmp_pa
         images.image_dir(generation).mkdir(parents=True)
     images._forget_old_generations(4)
     assert sorted(p.name for p in (tmp_path / "charts").iterdir()) == ["3"]
+
+
+def test_a_long_title_is_wrapped_because_plotly_does_not_wrap() -> None:
+    title = "United States made the most requests in H2 2021: 59,996 to Meta, 46,828 to Google, 12,730 to Apple"
+    figure = images.image_figure({"data": [], "layout": {}}, title=title, subtitle="Top 15 <governments>")
+    text = figure["layout"]["title"]["text"]
+    assert text.count("<br>") == 2
+    assert "&lt;governments&gt;" in text
