@@ -229,7 +229,7 @@ def start_worker(
             for pid in other_backends():
                 cursor.execute("SELECT pg_terminate_backend(%s)", [pid])
         broker = redis.Redis.from_url(broker_url)
-        broker.delete(queue, f"_kombu.binding.{queue}")
+        broker.delete(queue, f"_kombu.binding.{queue}", f"_kombu.binding_permanent.{queue}")
 
 
 def enqueue(feed: DataFeed, worker: Worker) -> None:
