@@ -3,12 +3,20 @@
 from __future__ import annotations
 
 import csv
+import hashlib
+import io
 import json
+from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from reports import services
+from django.conf import settings
+
+from reports import importers, services
+from reports.formatting import csv_number
+from reports.importers.base import DocumentError, ParsedDocument
 from reports.models import ImportRun
+from reports.opendata import FIGURE_COLUMNS, FIGURE_EXTRA_COLUMNS
 
 DATA_DIR = Path(__file__).resolve().parent / "data"
 SOURCES_CSV = DATA_DIR / "sources.csv"
@@ -16,6 +24,8 @@ SOURCES_CSV = DATA_DIR / "sources.csv"
 PRIMARY_FIGURES_CSV = DATA_DIR / "figures.csv"
 #: Figures quoted by the press, for periods whose primary document the project does not hold.
 SECONDARY_FIGURES_CSV = DATA_DIR / "secondary-figures.csv"
+#: Period details the long form has no column for: when the company published, and its methodology notes.
+PERIODS_CSV = DATA_DIR / "periods.csv"
 DISCLOSURES_JSON = DATA_DIR / "emergency-disclosures.json"
 
 
@@ -23,6 +33,7 @@ DISCLOSURES_JSON = DATA_DIR / "emergency-disclosures.json"
 class LoadResult:
     runs: list[ImportRun] = field(default_factory=list)
     sources: int = 0
+    periods_updated: int = 0
     disclosures_created: int = 0
     disclosures_updated: int = 0
 
@@ -46,7 +57,192 @@ def load(*, publish: bool = True) -> LoadResult:
                 publish=publish,
             )
             result.runs.append(run)
+    if PERIODS_CSV.exists() and not result.failed:
+        with PERIODS_CSV.open(newline="", encoding="utf-8") as handle:
+            result.periods_updated = services.upsert_period_details(
+                rows=csv.DictReader(handle), reason="bundled dataset"
+            )
     items = json.loads(DISCLOSURES_JSON.read_text(encoding="utf-8"))
     created, updated = services.upsert_disclosures(items=items, publish=publish, reason="bundled dataset")
     result.disclosures_created, result.disclosures_updated = created, updated
     return result
+
+
+# --- Building the dataset from the companies' own documents (no database) --------------------------
+
+PERIOD_COLUMNS = ("company", "scope", "period_start", "period_end", "published_on", "notes")
+SOURCE_COLUMNS = ("url", "title", "publisher", "kind", "company", "published_on", "sha256", "size", "notes")
+#: What the importers read; anything else under reports/ (README.txt) is documentation.
+DOCUMENT_SUFFIXES = frozenset({".pdf", ".csv", ".xlsx"})
+
+
+def default_shared_data() -> Path:
+    """``../shared/data`` beside the project, where the real documents are kept (not copied into the project)."""
+    return Path(settings.BASE_DIR).resolve().parent / "shared" / "data"
+
+
+def document_paths(shared_data: Path) -> list[Path]:
+    """Every document under ``shared_data/reports``, in a stable order."""
+    root = shared_data / "reports"
+    if not root.is_dir():
+        raise FileNotFoundError(f"{root} is absent: no documents to build from")
+    found = [p for p in root.rglob("*") if p.is_file() and p.suffix.lower() in DOCUMENT_SUFFIXES]
+    return sorted(found, key=lambda p: p.relative_to(root).as_posix())
+
+
+@dataclass
+class PrimaryDocument:
+    """One company document, parsed, with what its SourceDocument row needs."""
+
+    path: Path
+    document: ParsedDocument
+    sha256: str
+    size: int
+
+    @property
+    def url(self) -> str:
+        # The same URL services._archive gives a local file: the publisher's page, then the file name.
+        return f"{self.document.periods[0].source_url}#{self.path.name}"
+
+    @property
+    def company(self) -> str:
+        slugs = {period.company for period in self.document.periods}
+        return slugs.pop() if len(slugs) == 1 else ""
+
+    def source_row(self) -> dict[str, str]:
+        return {
+            "url": self.url,
+            "title": self.document.title or self.path.name,
+            "publisher": self.document.publisher,
+            "kind": "primary",
+            "company": self.company,
+            "published_on": self.document.published_on.isoformat() if self.document.published_on else "",
+            "sha256": self.sha256,
+            "size": str(self.size),
+            "notes": "",
+        }
+
+
+def parse_documents(shared_data: Path) -> list[PrimaryDocument]:
+    """Parse every document; the first that fails raises its DocumentError (none is skipped)."""
+    parsed = []
+    for path in document_paths(shared_data):
+        data = path.read_bytes()
+        document = importers.parse(data, filename=path.name)
+        parsed.append(PrimaryDocument(path, document, hashlib.sha256(data).hexdigest(), len(data)))
+    return parsed
+
+
+def figure_rows(documents: list[PrimaryDocument]) -> list[list[str]]:
+    """figures.csv rows (FIGURE_COLUMNS + note), in the contract's stable order: the natural key."""
+    rows = [
+        [
+            period.company,
+            period.scope,
+            period.start.isoformat(),
+            period.end.isoformat(),
+            figure.jurisdiction,
+            figure.request_type,
+            figure.measure,
+            csv_number(figure.value),
+            csv_number(figure.value_min),
+            csv_number(figure.value_max),
+            item.url,
+            figure.note,
+        ]
+        for item in documents
+        for period in item.document.periods
+        for figure in period.figures
+    ]
+    rows.sort(key=lambda row: row[:7])
+    duplicates = [key for key, count in Counter(tuple(row[:7]) for row in rows).items() if count > 1]
+    if duplicates:
+        # Two documents giving the same figure of the same period would need a choice the build must not make.
+        raise DocumentError(f"{len(duplicates)} figures appear in two documents, the first: {', '.join(duplicates[0])}")
+    return rows
+
+
+def period_rows(documents: list[PrimaryDocument]) -> list[list[str]]:
+    """periods.csv rows for the periods whose documents give a publication date or methodology notes."""
+    details: dict[tuple[str, str, str, str], tuple[str, list[str]]] = {}
+    for item in documents:
+        for period in item.document.periods:
+            key = (period.company, period.scope, period.start.isoformat(), period.end.isoformat())
+            published, notes = details.get(key, ("", []))
+            published = published or (period.published_on.isoformat() if period.published_on else "")
+            if period.notes and period.notes not in notes:
+                notes.append(period.notes)
+            details[key] = (published, notes)
+    return [
+        [*key, published, "\n".join(notes)] for key, (published, notes) in sorted(details.items()) if published or notes
+    ]
+
+
+def merged_sources_csv(existing: str, documents: list[PrimaryDocument]) -> tuple[str, int]:
+    """sources.csv with the rows the build does not produce (press articles, hand-entered documents) kept
+    byte for byte where they are, then one row per primary document; returns the text and its row count."""
+    generated = sorted((item.source_row() for item in documents), key=lambda row: row["url"])
+    urls = {row["url"] for row in generated}
+    lines = existing.splitlines(keepends=True)
+    reader = csv.reader(lines)
+    header, consumed = next(reader), 1
+    kept: list[str] = []
+    for row in reader:
+        record = "".join(lines[consumed : reader.line_num])
+        consumed = reader.line_num
+        if row and dict(zip(header, row, strict=False)).get("url") not in urls:
+            kept.append(record if record.endswith("\n") else record + "\n")
+    output = io.StringIO()
+    writer = csv.writer(output, lineterminator="\n")
+    writer.writerows([row.get(name, "") for name in SOURCE_COLUMNS] for row in generated)
+    return "".join([",".join(SOURCE_COLUMNS) + "\n", *kept, output.getvalue()]), len(kept) + len(generated)
+
+
+@dataclass
+class BuildResult:
+    documents: list[PrimaryDocument]
+    figures: int
+    periods: int
+    sources: int
+
+    @property
+    def warnings(self) -> list[str]:
+        return [warning for item in self.documents for warning in item.document.warnings]
+
+
+def build(
+    *, shared_data: Path, data_dir: Path = DATA_DIR, documents: list[PrimaryDocument] | None = None
+) -> BuildResult:
+    """Write figures.csv, periods.csv and the primary rows of sources.csv from the documents (parsed here
+    unless given); the same documents give the same bytes."""
+    documents = parse_documents(shared_data) if documents is None else documents
+    figures = figure_rows(documents)
+    periods = period_rows(documents)
+    sources_csv = data_dir / SOURCES_CSV.name
+    sources, source_count = merged_sources_csv(sources_csv.read_text(encoding="utf-8"), documents)
+    _write(data_dir / PRIMARY_FIGURES_CSV.name, _csv_text([*FIGURE_COLUMNS, *FIGURE_EXTRA_COLUMNS], figures))
+    _write(data_dir / PERIODS_CSV.name, _csv_text(PERIOD_COLUMNS, periods))
+    _write(sources_csv, sources)
+    return BuildResult(documents=documents, figures=len(figures), periods=len(periods), sources=source_count)
+
+
+def read_csv_rows(path: Path) -> list[list[str]]:
+    """A CSV's rows without its header, as plain lists of strings."""
+    with path.open(newline="", encoding="utf-8") as handle:
+        return list(csv.reader(handle))[1:]
+
+
+def _csv_text(header: tuple[str, ...] | list[str], rows: list[list[str]]) -> str:
+    # "\n" line ends whatever the platform: the same documents give the same bytes.
+    output = io.StringIO()
+    writer = csv.writer(output, lineterminator="\n")
+    writer.writerow(header)
+    writer.writerows(rows)
+    return output.getvalue()
+
+
+def _write(path: Path, text: str) -> None:
+    """Write through a temporary file renamed into place, so a failed build never leaves half a file."""
+    temporary = path.with_name(path.name + ".tmp")
+    temporary.write_text(text, encoding="utf-8", newline="")
+    temporary.replace(path)

@@ -18,7 +18,8 @@ class Command(BaseCommand):
         for run in result.runs:
             self.stdout.write(f"{run.filename}: {run.outcome}: {run.message}")
         self.stdout.write(
-            f"sources: {result.sources}; emergency disclosures: {result.disclosures_created} created, "
+            f"sources: {result.sources}; period details: {result.periods_updated} updated; "
+            f"emergency disclosures: {result.disclosures_created} created, "
             f"{result.disclosures_updated} updated"
         )
         if result.failed:
