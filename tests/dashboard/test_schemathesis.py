@@ -7,12 +7,15 @@ that matches the documented schema; invalid input must be rejected with a 400.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterator
 from decimal import Decimal
 from typing import Any
 
 import pytest
 import schemathesis
+from django.core.signals import request_finished, request_started
 from django.core.wsgi import get_wsgi_application
+from django.db import close_old_connections
 from hypothesis import HealthCheck, given, settings
 from schemathesis import GenerationMode
 from schemathesis.checks import not_a_server_error
@@ -59,8 +62,19 @@ def published_data() -> None:
 
 
 @pytest.fixture
-def api_schema(published_data: None) -> Any:
-    return schemathesis.openapi.from_wsgi("/api/v1/openapi.json", get_wsgi_application())
+def application() -> Iterator[Any]:
+    """The WSGI app, minus what would close the test's database connection after each request (PostgreSQL
+    drops a connection left inside a transaction), as Django's own test client does."""
+    request_started.disconnect(close_old_connections)
+    request_finished.disconnect(close_old_connections)
+    yield get_wsgi_application()
+    request_started.connect(close_old_connections)
+    request_finished.connect(close_old_connections)
+
+
+@pytest.fixture
+def api_schema(published_data: None, application: Any) -> Any:
+    return schemathesis.openapi.from_wsgi("/api/v1/openapi.json", application)
 
 
 def test_the_api_answers_every_generated_request_as_its_openapi_document_says(api_schema: Any) -> None:
