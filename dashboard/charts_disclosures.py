@@ -142,7 +142,9 @@ def timeline_figure(items: Sequence[EmergencyDisclosure]) -> dict[str, Any]:
                     "color": colours[slug],
                     "size": 13 if is_day else 1,
                     "symbol": "diamond",
-                    "line": {"width": 1, "color": "#ffffff"},
+                    # A batch's midpoint only carries its hover text: no visible dot on the bar.
+                    "line": {"width": 1 if is_day else 0, "color": "#ffffff"},
+                    "opacity": 1 if is_day else 0,
                 },
                 **(common | {"showlegend": common["showlegend"] and is_day}),
             }
@@ -154,7 +156,7 @@ def timeline_figure(items: Sequence[EmergencyDisclosure]) -> dict[str, Any]:
                     "type": "scatter",
                     "mode": "text",
                     "x": [middle.isoformat()],
-                    "y": [y + 0.32],
+                    "y": [y + 0.25],
                     "text": [format_number(item.count)],
                     "textfont": {"size": 13},
                     "cliponaxis": False,
