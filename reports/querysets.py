@@ -51,12 +51,22 @@ CHART_FIELDS = (
 class CompanyQuerySet(_CompanyBase):
     def with_public_summary(self) -> CompanyQuerySet:
         """Companies annotated with their published period count, latest period end and disclosures."""
+        from reports.models import EmergencyDisclosure
+
+        # A subquery, not a join: joining periods and disclosures together would count each
+        # disclosure once per period.
+        disclosures = (
+            EmergencyDisclosure.objects.published()
+            .filter(company=OuterRef("pk"))
+            .order_by()
+            .values("company")
+            .annotate(total=Sum("count"))
+            .values("total")
+        )
         return self.annotate(
             published_periods=Count("periods", filter=Q(periods__status=PUBLISHED), distinct=True),
             latest_period_end=Max("periods__end", filter=Q(periods__status=PUBLISHED)),
-            published_disclosures=Sum(
-                "emergency_disclosures__count", filter=Q(emergency_disclosures__status=PUBLISHED)
-            ),
+            published_disclosures=Subquery(disclosures),
         )
 
     def with_published_data(self) -> CompanyQuerySet:

@@ -46,3 +46,15 @@ def test_healthz_says_503_when_the_broker_does_not_answer(client: Client, settin
         app.conf.broker_url = None
     assert response.status_code == 503
     assert response.json()["broker"] == "error"
+
+
+def test_a_company_summary_counts_each_disclosure_once_however_many_periods_it_has() -> None:
+    from reports.models import Company
+    from tests.factories import CompanyFactory, EmergencyDisclosureFactory, ReportingPeriodFactory
+
+    ring = CompanyFactory(slug="ring", name="Ring")
+    for year in (2020, 2021, 2022):
+        ReportingPeriodFactory(company=ring, start=f"{year}-01-01", end=f"{year}-06-30")
+    EmergencyDisclosureFactory(company=ring, kind="batch", count=11, date_end="2022-07-01", date_start="2022-01-01")
+    summary = Company.objects.with_public_summary().get(slug="ring")
+    assert (summary.published_periods, summary.published_disclosures) == (3, 11)
