@@ -22,6 +22,8 @@ PUBLIC_ROUTES = {
     "company page": "/companies/amazon/",
     "API": "/api/v1/figures?company=amazon",
     "CSV": "/data/figures.csv",
+    "JSON download": "/data/figures.json",
+    "feed": "/feeds/updates.atom",
 }
 EMBED = "/embed/company-requests?company=amazon"
 
