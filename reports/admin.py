@@ -292,6 +292,8 @@ class ImportRunAdmin(admin.ModelAdmin):
     list_filter = ("outcome", "format", "feed")
     search_fields = ("filename", "message", "payload_sha256")
     list_select_related = ("feed",)
+    # The changelist links to the staff upload (upload, preview, then apply or cancel: reports.admin_upload).
+    change_list_template = "admin/reports/importrun/change_list.html"
     # A run is a record of what happened: staff read it, nobody edits it.
     fieldsets = (
         (None, {"fields": ("outcome", "message", "feed", "source", "filename", "format", "triggered_by")}),
@@ -314,3 +316,11 @@ class ImportRunAdmin(admin.ModelAdmin):
 
     def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
+
+    def get_urls(self) -> list[Any]:
+        from django.urls import path
+
+        from reports.admin_upload import upload_view
+
+        view = self.admin_site.admin_view(partial(upload_view, self))
+        return [path("upload/", view, name="reports_importrun_upload"), *super().get_urls()]
