@@ -19,6 +19,7 @@ Everything binds to 127.0.0.1 and is stopped at the end. ``--write`` puts the re
 from __future__ import annotations
 
 import argparse
+import gzip
 import os
 import re
 import secrets
@@ -61,6 +62,8 @@ class Report:
     latency: dict[str, float] = field(default_factory=dict)
     png_first_s: float = 0.0
     png_next_ms: float = 0.0
+    html_gzip: int = 0
+    resize_script_gzip: int = 0
 
 
 def main() -> int:
@@ -96,6 +99,8 @@ def main() -> int:
             measure_browser(base, args.loads, report)
             measure_latency(base, args.rate, args.duration, report)
             measure_png(base, report)
+            report.html_gzip = gzipped_size(base + EMBED)
+            report.resize_script_gzip = gzipped_size(base + "/static/js/embed-resize.js")
         finally:
             os.killpg(server.pid, signal.SIGTERM)
             server.wait(timeout=30)
@@ -190,6 +195,11 @@ def measure_latency(base: str, rate: int, duration: int, report: Report) -> None
     report.latency["non_200"] = sum(int(count) for code, count in codes if code != "200")
 
 
+def gzipped_size(url: str) -> int:
+    with urllib.request.urlopen(url, timeout=30) as response:  # noqa: S310
+        return len(gzip.compress(response.read(), compresslevel=6))
+
+
 def measure_png(base: str, report: Report) -> None:
     url = base + "/charts/company-requests.png?company=amazon"
     for attempt in range(2):
@@ -212,7 +222,10 @@ def markdown(report: Report, args: argparse.Namespace) -> str:
         f"DJANGO_ENV=production, SQLite, bundled data, {os.cpu_count()} shared cores (load average {load:.1f}).",
         "",
         f"**Transfer size of `{EMBED}`**: {wire / 1024:.0f} KB on the wire ({decoded / 1024:.0f} KB decoded); "
-        f"budget {BUDGET_BYTES // 1024} KB — {'within' if wire <= BUDGET_BYTES else 'OVER'}.",
+        f"budget {BUDGET_BYTES // 1024} KB — {'within' if wire <= BUDGET_BYTES else 'OVER'}. "
+        f"gunicorn sends the HTML uncompressed; a compressing proxy or CDN would send it in "
+        f"{report.html_gzip / 1024:.1f} KB (gzip -6). The host page also loads `/static/js/embed-resize.js`: "
+        f"{report.resize_script_gzip} bytes gzipped.",
         "",
         "| resource | on the wire (KB) | decoded (KB) |",
         "|---|---:|---:|",
