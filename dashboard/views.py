@@ -102,7 +102,8 @@ def company(request: HttpRequest, slug: str) -> HttpResponse:
         "charts": [chart for chart in charts if chart.has_data or chart.slug == COMPANY_CHARTS[0]],
         "filters": filters(charts),
         "scopes": _scopes(periods),
-        "jurisdictions": _named(Figure.objects.jurisdictions_reported(company=slug)) if periods else [],
+        # The government filter already lists them (for the scope shown): no second query.
+        "jurisdictions": _governments(charts),
     }
     return render(request, "dashboard/company.html", context)
 
@@ -191,6 +192,15 @@ def chart_csv(request: HttpRequest, slug: str) -> HttpResponse:
     return response
 
 
+def _governments(charts: Iterable[Chart]) -> list[tuple[str, str]]:
+    """The governments the charts' filter offers (for the scope shown): listed without a second query."""
+    for chart in charts:
+        for control in chart.filter_controls():
+            if control.name == "jurisdiction":
+                return [(option.value, option.label) for option in control.options]
+    return []
+
+
 def _scopes(periods: list[ReportingPeriod]) -> list[dict[str, Any]]:
     """Each scope the company reports, with how many reports and the dates they span."""
     scopes: dict[str, dict[str, Any]] = {}
@@ -206,10 +216,6 @@ def _without(highlights: Iterable[Any]) -> list[str]:
     """The companies with published reports that give no figure for a chart."""
     shown = {item.company for item in highlights}
     return [company.name for company in Company.objects.with_published_data() if company.slug not in shown]
-
-
-def _named(codes: Iterable[str]) -> list[tuple[str, str]]:
-    return sorted(((code, jurisdiction_name(code)) for code in codes), key=lambda item: (len(item[0]) > 2, item[1]))
 
 
 @require_GET
