@@ -92,8 +92,8 @@ def offered_embed_code(page: Any, url: str) -> str:
 
 
 def embed_frame(page: Any, site_url: str) -> Any:
-    page.wait_for_selector("iframe[data-data-demands-embed]")
-    frame = next(f for f in page.frames if f.url.startswith(site_url + "/embed/"))
+    """The frame of the first embed on the page, once its chart is drawn."""
+    frame = page.wait_for_selector(f'iframe[src^="{site_url}/embed/"]').content_frame()
     frame.wait_for_selector(".chart-plot .main-svg", state="attached")
     return frame
 
@@ -153,6 +153,23 @@ def test_the_embed_follows_the_theme_parameter(
     frame = embed_frame(page, site_url)
     background = frame.evaluate("getComputedStyle(document.body).backgroundColor")
     assert background == "rgb(19, 20, 23)"
+
+
+def test_an_embed_speaks_the_wordpress_oembed_height_protocol(
+    page: Any, site_url: str, advocacy_site: AdvocacySite, demo_chart: Any
+) -> None:
+    # WordPress keeps an oEmbed iframe but drops its script; it adds #?secret= and listens itself.
+    listener = (
+        "<script>addEventListener('message', e => { if (e.data && e.data.message === 'height' && "
+        "e.data.secret === 'Wp123') document.getElementById('wp').height = e.data.value; });</script>"
+    )
+    frame = f'<iframe id="wp" src="{site_url}/embed/demo#?secret=Wp123" height="100" data-secret="Wp123"></iframe>'
+    advocacy_site.pages["/wordpress"] = ARTICLE.format(embed=listener + frame)
+    page.goto(advocacy_site.url + "/wordpress")
+    embedded = embed_frame(page, site_url)
+    page.wait_for_function("document.getElementById('wp').height > 300")
+    content = embedded.evaluate("Math.ceil(document.documentElement.getBoundingClientRect().height)")
+    assert abs(int(page.evaluate("document.getElementById('wp').height")) - content) <= 1
 
 
 def test_the_resize_script_believes_only_its_own_iframes(
