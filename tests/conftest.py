@@ -118,8 +118,12 @@ def _dump_tables(connection: object) -> list[tuple[str, list[str], list[tuple[ob
 
 
 def _restore_tables(connection: object, tables: list[tuple[str, list[str], list[tuple[object, ...]]]]) -> None:
+    from django.db import transaction
+
     quote = connection.ops.quote_name  # type: ignore[attr-defined]
-    with connection.cursor() as cursor:  # type: ignore[attr-defined]
+    # One transaction: in a transactional test (live_server) each INSERT would otherwise commit alone and
+    # SQLite would check its deferred foreign keys before the rows they point to are back.
+    with transaction.atomic(), connection.cursor() as cursor:  # type: ignore[attr-defined]
         for table, columns, rows in tables:
             cursor.execute(f"DELETE FROM {quote(table)}")
             if not rows:
