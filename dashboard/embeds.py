@@ -28,8 +28,9 @@ from dashboard.charts import CHARTS, Chart, ChartParamError, UnknownChart, build
 THEMES = ("auto", "light", "dark")
 #: Width oEmbed answers when the consumer sets no maxwidth: a typical article column.
 DEFAULT_WIDTH = 680
-#: Height of the title, subtitle, summary and source line around the plot, by embed width.
-TEXT_HEIGHT_WIDE, TEXT_HEIGHT_NARROW = 200, 300
+#: Height of the title, subtitle, summary and source line around the plot, and of each note, by embed
+#: width (wide, narrow), measured on the bundled charts in Chromium.
+TEXT_HEIGHT, NOTE_HEIGHT = (170, 260), (24, 60)
 PROVIDER_NAME = "Data Demands"
 
 
@@ -42,8 +43,9 @@ class NotServed(LookupError):
 
 def estimated_height(chart: Chart, width: int | None = None) -> int:
     """Roughly how tall the embed is at ``width``: the iframe's first height before it reports its own."""
-    plot = int((chart.figure.get("layout") or {}).get("height") or 420)
-    return plot + (TEXT_HEIGHT_NARROW if width is not None and width < 500 else TEXT_HEIGHT_WIDE)
+    plot = int((chart.figure.get("layout") or {}).get("height") or 420) if chart.has_data else 0
+    narrow = int(width is not None and width < 500)
+    return plot + TEXT_HEIGHT[narrow] + NOTE_HEIGHT[narrow] * len(chart.notes)
 
 
 def embed_code(chart: Chart, *, width: int | None = None, height: int | None = None) -> str:
