@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import hashlib
 import io
 import json
@@ -15,7 +16,7 @@ from django.conf import settings
 from reports import importers, services
 from reports.formatting import csv_number
 from reports.importers.base import DocumentError, ParsedDocument
-from reports.models import ImportRun
+from reports.models import ImportRun, ReportingPeriod
 from reports.opendata import FIGURE_COLUMNS, FIGURE_EXTRA_COLUMNS
 
 DATA_DIR = Path(__file__).resolve().parent / "data"
@@ -47,14 +48,12 @@ def load(*, publish: bool = True) -> LoadResult:
     result = LoadResult()
     with SOURCES_CSV.open(newline="", encoding="utf-8") as handle:
         result.sources = len(services.upsert_source_documents(rows=csv.DictReader(handle), reason="bundled dataset"))
+    # New periods are imported as drafts, given their details, and only then published, so that a first
+    # load records no "correction" of published data.
     for path in (PRIMARY_FIGURES_CSV, SECONDARY_FIGURES_CSV):
         if path.exists():
             run = services.import_document(
-                data=path.read_bytes(),
-                filename=path.name,
-                fmt="canonical_csv",
-                triggered_by="load_bundled_data",
-                publish=publish,
+                data=path.read_bytes(), filename=path.name, fmt="canonical_csv", triggered_by="load_bundled_data"
             )
             result.runs.append(run)
     if PERIODS_CSV.exists() and not result.failed:
@@ -62,10 +61,20 @@ def load(*, publish: bool = True) -> LoadResult:
             result.periods_updated = services.upsert_period_details(
                 rows=csv.DictReader(handle), reason="bundled dataset"
             )
+    new_keys = [key for run in result.runs for key in getattr(run, "new_periods", [])]
+    if publish and new_keys:
+        services.publish_periods(periods=_periods_by_key(new_keys), user=None, reason="bundled dataset")
     items = json.loads(DISCLOSURES_JSON.read_text(encoding="utf-8"))
     created, updated = services.upsert_disclosures(items=items, publish=publish, reason="bundled dataset")
     result.disclosures_created, result.disclosures_updated = created, updated
     return result
+
+
+def _periods_by_key(keys: list[tuple[str, str, dt.date, dt.date]]) -> list[ReportingPeriod]:
+    wanted = set(keys)
+    companies = {key[0] for key in keys}
+    candidates = ReportingPeriod.objects.select_related("company").filter(company__slug__in=companies)
+    return [p for p in candidates if (p.company.slug, p.scope, p.start, p.end) in wanted]
 
 
 # --- Building the dataset from the companies' own documents (no database) --------------------------
