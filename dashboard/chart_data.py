@@ -11,6 +11,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
+from functools import cached_property
 from typing import Any, NamedTuple
 
 import plotly.graph_objects as go
@@ -106,9 +107,34 @@ class Row(NamedTuple):
         return format_figure(self.value, self.value_min, self.value_max, percent=self.measure in PERCENT_MEASURES)
 
 
-def rows_of(values: Iterable[tuple[Any, ...]]) -> list[Row]:
-    """Rows from ``FigureQuerySet.chart_rows()`` (one tuple per figure)."""
-    return [Row._make(item) for item in values]
+def rows_of(values: Iterable[tuple[Any, ...]], spans: Iterable[Span]) -> list[Row]:
+    """Rows from ``FigureQuerySet.chart_rows()`` with their period's company and dates from ``spans``; a figure
+    of a period the chart does not draw is left out."""
+    by_id = {span.id: span for span in spans}
+    rows = []
+    for period_id, jurisdiction, request_type, measure, value, low, high, note, own_source in values:
+        span = by_id.get(period_id)
+        if span is not None:
+            rows.append(
+                Row(
+                    period_id,
+                    span.company,
+                    span.company_name,
+                    span.scope,
+                    span.start,
+                    span.end,
+                    span.source_id,
+                    jurisdiction,
+                    request_type,
+                    measure,
+                    value,
+                    low,
+                    high,
+                    note,
+                    own_source,
+                )
+            )
+    return rows
 
 
 @dataclass(frozen=True)
@@ -121,6 +147,7 @@ class Span:
     start: dt.date
     end: dt.date
     source_id: int | None
+    id: int = 0
 
     @classmethod
     def of(cls, values: dict[str, Any]) -> Span:
@@ -131,9 +158,10 @@ class Span:
             values["start"],
             values["end"],
             values["source_id"],
+            values["id"],
         )
 
-    @property
+    @cached_property
     def label(self) -> str:
         return period_label(self.start, self.end)
 
@@ -228,6 +256,18 @@ def highlight(points: Sequence[Point]) -> Highlight | None:
     )
 
 
+#: The basis of a point whose report holds no such figure at all (not even one marked not reported).
+ABSENT = "not in this report"
+
+
+def trimmed(points: list[Point]) -> list[Point]:
+    """The points from the first report that holds the figure to the last: reports from before a company
+    counted a kind, or after it stopped, add rows of nothing. Gaps in between stay, and so does a figure a
+    report marks as not reported."""
+    held = [i for i, point in enumerate(points) if point.basis != ABSENT]
+    return points[held[0] : held[-1] + 1] if held else []
+
+
 def _source_ids(rows: Iterable[Row]) -> tuple[int, ...]:
     return tuple(sorted({row.source_id for row in rows if row.source_id}))
 
@@ -268,7 +308,7 @@ def _point_from(span: Span, row: Row, *, basis: str = "as published") -> Point:
 def figure_point(span: Span, row: Row | None) -> Point:
     """One figure as published; no row at all is 'not reported'."""
     if row is None:
-        return Point(span, basis="not in this report")
+        return Point(span, basis=ABSENT)
     point = _point_from(span, row)
     return Point(
         span,

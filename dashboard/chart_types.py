@@ -13,6 +13,7 @@ import plotly.graph_objects as go
 from django.urls import reverse
 
 from dashboard.chart_data import (
+    ABSENT,
     SUMMABLE,
     TOTAL,
     Point,
@@ -33,6 +34,7 @@ from dashboard.chart_data import (
     share_of,
     spans_of,
     total_point,
+    trimmed,
     type_label,
     type_noun,
 )
@@ -112,7 +114,7 @@ def _company_series(spans: list[Span], rows: list[Row], point_of: Any) -> dict[s
     for span in spans:
         if span.company in companies:
             series.setdefault(span.company, []).append(point_of(span, by_period.get(span.key, [])))
-    return series
+    return {company: kept for company, points in series.items() if (kept := trimmed(points))}
 
 
 def _latest(points: list[Point]) -> Point | None:
@@ -202,12 +204,15 @@ def requests_over_time(state: dict[str, str]) -> Chart:
     check_jurisdiction(jurisdiction)
     summing = request_type == TOTAL and measure == "requests"
     types = TOTAL_TYPES if summing else ({"all"} if request_type == TOTAL else {request_type})
-    rows = rows_of(Figure.objects.for_comparison(jurisdiction=jurisdiction, measures=[measure], request_types=types))
     spans = spans_of(ReportingPeriod.objects.chart_timeline(scope="total"))
+    figures = Figure.objects.for_comparison(jurisdiction=jurisdiction, measures=[measure], request_types=types)
+    rows = rows_of(figures, spans)
 
     def point_of(span: Span, period_rows: list[Row]) -> Point:
         if summing:
-            return total_point(span, {row.request_type: row for row in period_rows}) if period_rows else Point(span)
+            if not period_rows:
+                return Point(span, basis=ABSENT)
+            return total_point(span, {row.request_type: row for row in period_rows})
         return figure_point(span, period_rows[0] if period_rows else None)
 
     series = _company_series(spans, rows, point_of)
@@ -343,8 +348,9 @@ def share_over_time(state: dict[str, str]) -> Chart:
         "content-disclosed",
         "non-content-disclosed",
     )
-    rows = rows_of(Figure.objects.for_comparison(jurisdiction=jurisdiction, measures=measures, request_types=[wanted]))
     spans = spans_of(ReportingPeriod.objects.chart_timeline(scope="total"))
+    figures = Figure.objects.for_comparison(jurisdiction=jurisdiction, measures=measures, request_types=[wanted])
+    rows = rows_of(figures, spans)
 
     def point_of(span: Span, period_rows: list[Row]) -> Point:
         share = share_of({row.measure: row for row in period_rows})
@@ -474,11 +480,13 @@ RANKING_COLUMNS = [
 
 def ranking(*, start: dt.date, end: dt.date, company: str | None = None) -> dict[str, dict[str, Point]]:
     """For each country, each company's requests in the period: own total, else the sum of its kinds."""
-    rows = rows_of(Figure.objects.for_country_ranking(start=start, end=end, request_types=TOTAL_TYPES, company=company))
+    spans = spans_of(ReportingPeriod.objects.chart_timeline(scope="total", company=company))
+    figures = Figure.objects.for_country_ranking(start=start, end=end, request_types=TOTAL_TYPES, company=company)
+    rows = rows_of(figures, spans)
     result: dict[str, dict[str, Point]] = {}
     for (jurisdiction, slug), company_rows in group(rows, "jurisdiction", "company").items():
         first = company_rows[0]
-        span = Span(slug, first.company_name, "total", start, end, None)
+        span = Span(slug, first.company_name, "total", start, end, first.period_source_id, first.period_id)
         point = total_point(span, {row.request_type: row for row in company_rows})
         if point.status != "not reported":
             result.setdefault(jurisdiction, {})[slug] = point

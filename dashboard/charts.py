@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import html
 import io
 import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -24,7 +25,7 @@ from urllib.parse import urlencode
 
 import plotly.graph_objects as go
 from django.conf import settings
-from django.utils.html import escape
+from django.urls import reverse_lazy
 from django.utils.safestring import SafeString, mark_safe
 
 from reports.formatting import csv_number, format_number
@@ -232,6 +233,45 @@ class Control:
     options: tuple[Option, ...]
     selected: str
 
+    def options_html(self) -> SafeString:
+        """The <option>s, escaped; built here because a government filter lists some 250 of them."""
+        return mark_safe(  # every value and label escaped
+            "".join(
+                f'<option value="{html.escape(o.value)}"{" selected" if o.value == self.selected else ""}>'
+                f"{html.escape(o.label)}</option>"
+                for o in self.options
+            )
+        )
+
+
+_SOURCE_URL = reverse_lazy("source", args=[0])
+_ARCHIVE_URL = reverse_lazy("source_archive", args=[0])
+
+
+@dataclass(frozen=True)
+class SourceEntry:
+    """A source document as a chart lists it."""
+
+    title: str
+    publisher: str
+    published: str
+    primary: bool
+    page_url: str
+    archive_url: str
+    original_url: str
+
+    @classmethod
+    def of(cls, document: SourceDocument) -> SourceEntry:
+        return cls(
+            title=document.title,
+            publisher=document.publisher,
+            published=f"{document.published_on:%-d %B %Y}" if document.published_on else "",
+            primary=document.kind != "secondary",
+            page_url=str(_SOURCE_URL).replace("/0/", f"/{document.pk}/"),
+            archive_url=str(_ARCHIVE_URL).replace("/0/", f"/{document.pk}/") if document.sha256 else "",
+            original_url=document.url,
+        )
+
 
 @dataclass
 class Chart:
@@ -292,9 +332,18 @@ class Chart:
 
     def permalink(self) -> str:
         """The page showing this chart in this state, anchored on the chart."""
-        in_path = {param.name for param in self.spec.params if param.in_path}
-        query = urlencode({k: v for k, v in self.params.items() if k not in in_path})
-        return f"{self.spec.page(self.params)}{'?' + query if query else ''}#{self.dom_id}"
+        if "_permalink" not in self.__dict__:  # a page asks several times; reverse() is not free
+            in_path = {param.name for param in self.spec.params if param.in_path}
+            query = urlencode({k: v for k, v in self.params.items() if k not in in_path})
+            self.__dict__["_permalink"] = f"{self.spec.page(self.params)}{'?' + query if query else ''}#{self.dom_id}"
+        return str(self.__dict__["_permalink"])
+
+    @property
+    def source_entries(self) -> list[SourceEntry]:
+        """The sources as the frame lists them, with their links and dates ready (no reverse() per link)."""
+        if "_sources" not in self.__dict__:
+            self.__dict__["_sources"] = [SourceEntry.of(document) for document in self.sources]
+        return list(self.__dict__["_sources"])
 
     def absolute_permalink(self) -> str:
         return settings.SITE_URL + self.permalink()
@@ -332,12 +381,12 @@ class Chart:
         because a company's table can hold thousands of cells and the template engine is slow at that."""
         numeric = [' class="num"' if column.kind in ("number", "percent") else "" for column in self.columns]
         head = "".join(
-            f'<th scope="col"{css}>{escape(column.label)}</th>'
+            f'<th scope="col"{css}>{html.escape(column.label)}</th>'
             for column, css in zip(self.columns, numeric, strict=True)
         )
         body = "".join(
             "<tr>"
-            + "".join(f"<td{css}>{escape(text)}</td>" for text, css in zip(cells, numeric, strict=True))
+            + "".join(f"<td{css}>{html.escape(text)}</td>" for text, css in zip(cells, numeric, strict=True))
             + "</tr>"
             for cells in self.table()
         )
@@ -442,11 +491,14 @@ def base_layout(*, y_title: str = "", percent: bool = False, height: int = 420, 
 
 
 def break_marks(breaks: Iterable[Break]) -> dict[str, list[dict[str, Any]]]:
-    """Vertical dashed lines with a short label for each break in the reporting."""
+    """A vertical dotted line for each date the reporting changes, labelled with the numbers of its notes
+    ('4, 5' when two changes fall on one date, so the labels never overlap)."""
+    by_day: dict[str, list[tuple[int, Break]]] = {}
+    for number, mark in enumerate(breaks, start=1):
+        by_day.setdefault(mark.on.isoformat(), []).append((number, mark))
     shapes: list[dict[str, Any]] = []
     annotations: list[dict[str, Any]] = []
-    for number, mark in enumerate(breaks, start=1):
-        day = mark.on.isoformat()
+    for day, marks in by_day.items():
         shapes.append(
             {
                 "type": "line",
@@ -463,8 +515,8 @@ def break_marks(breaks: Iterable[Break]) -> dict[str, list[dict[str, Any]]]:
                 "x": day,
                 "y": 1,
                 "yref": "paper",
-                "text": f"{number}",
-                "hovertext": mark.sentence,
+                "text": ", ".join(str(number) for number, _ in marks),
+                "hovertext": "<br>".join(mark.sentence for _, mark in marks),
                 "showarrow": False,
                 "xanchor": "left",
                 "yanchor": "top",

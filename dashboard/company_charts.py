@@ -29,6 +29,7 @@ from dashboard.chart_data import (
     scope_label,
     share_of,
     spans_of,
+    trimmed,
     type_label,
     type_noun,
 )
@@ -124,7 +125,7 @@ def _series(spans: list[Span], rows: Iterable[Row], key: str) -> dict[str, list[
     by_period = group(rows, key, "start", "end")
     kinds = sorted({getattr(row, key) for row in rows}, key=request_type_sort_key)
     return {
-        kind: [figure_point(span, _first(by_period.get((kind, span.start, span.end)))) for span in spans]
+        kind: trimmed([figure_point(span, _first(by_period.get((kind, span.start, span.end)))) for span in spans])
         for kind in kinds
     }
 
@@ -208,7 +209,9 @@ def _point_rows(series: dict[str, list[Point]], jurisdiction: str, measure: str)
 def company_requests(state: dict[str, str]) -> Chart:
     context, jurisdiction, measure = Context(state), state["jurisdiction"], state["measure"]
     check_jurisdiction(jurisdiction)
-    rows = rows_of(Figure.objects.for_company_chart(context.slug, scope=context.scope, jurisdiction=jurisdiction))
+    rows = rows_of(
+        Figure.objects.for_company_chart(context.slug, scope=context.scope, jurisdiction=jurisdiction), context.spans
+    )
     counts = sorted({r.measure for r in rows if r.measure not in PERCENT_MEASURES and r.request_type not in BAND_TYPES})
     jurisdictions = Figure.objects.jurisdictions_reported(company=context.slug, scope=context.scope)
     controls = [
@@ -354,7 +357,12 @@ def company_outcomes(state: dict[str, str]) -> Chart:
     check_jurisdiction(jurisdiction)
     rows = [
         r
-        for r in rows_of(Figure.objects.for_company_chart(context.slug, scope=context.scope, jurisdiction=jurisdiction))
+        for r in rows_of(
+            Figure.objects.for_company_chart(
+                context.slug, scope=context.scope, jurisdiction=jurisdiction, measures=OUTCOME_MEASURES
+            ),
+            context.spans,
+        )
         if r.measure in OUTCOME_MEASURES and r.request_type not in BAND_TYPES
     ]
     by_type = group(rows, "request_type")
@@ -481,9 +489,9 @@ def _outcome_traces(spans: list[Span], periods: dict[Any, list[Row]]) -> tuple[l
                     break
     traces = []
     for measure, data in bars.items():
-        label, colour, pattern = OUTCOMES.get(measure, ("Some data produced (as published)", "#0072B2", "+"))
+        label, colour, pattern = OUTCOMES.get(measure, ("Some data produced (as published)", "#0072B2", "/"))
         if measure == "content-disclosed-pct":
-            label, colour, pattern = "Content disclosed (as published)", "#0072B2", "+"
+            label, colour, pattern = "Content disclosed (as published)", "#0072B2", "/"
         traces.append(
             bar(
                 x=data["x"],
@@ -530,7 +538,12 @@ def company_national_security(state: dict[str, str]) -> Chart:
     context, unit = Context(state), state["unit"]
     rows = [
         r
-        for r in rows_of(Figure.objects.for_company_chart(context.slug, scope=context.scope, jurisdiction="US"))
+        for r in rows_of(
+            Figure.objects.for_company_chart(
+                context.slug, scope=context.scope, jurisdiction="US", request_types=BAND_TYPES, measures=[unit]
+            ),
+            context.spans,
+        )
         if r.request_type in BAND_TYPES and r.measure == unit
     ]
     series = {k: points for k, points in _series(context.spans, rows, "request_type").items() if _latest(points)}

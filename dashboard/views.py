@@ -14,6 +14,7 @@ from django.conf import settings
 from django.db import connection
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBase, JsonResponse
 from django.shortcuts import get_object_or_404, render
+from django.urls import reverse_lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
@@ -30,6 +31,7 @@ log = logging.getLogger(__name__)
 #: The charts of a company page, in the order they appear.
 COMPANY_CHARTS = ("company-requests", "company-outcomes", "company-national-security", "company-countries")
 HOME_CHART = {"type": TOTAL, "jurisdiction": "US", "measure": "requests"}
+_COUNTRY_URL = reverse_lazy("country", args=["XX"])
 
 
 def answers_bad_params(view: Callable[..., HttpResponseBase]) -> Callable[..., HttpResponseBase]:
@@ -150,7 +152,8 @@ def request_type(request: HttpRequest, slug: str) -> HttpResponse:
 def countries(request: HttpRequest) -> HttpResponse:
     chart = build_chart("countries-ranking", request.GET)
     overview = [
-        {**row, "name": jurisdiction_name(row["jurisdiction"])} for row in Figure.objects.jurisdiction_overview()
+        {**row, "name": jurisdiction_name(row["jurisdiction"]), "url": country_url(row["jurisdiction"])}
+        for row in Figure.objects.jurisdiction_overview()
     ]
     jurisdictions = sorted(overview, key=lambda row: row["name"])
     context = {"chart": chart, "charts": [chart], "filters": filters([chart]), "jurisdictions": jurisdictions}
@@ -193,12 +196,17 @@ def chart_csv(request: HttpRequest, slug: str) -> HttpResponse:
 
 
 def _governments(charts: Iterable[Chart]) -> list[tuple[str, str]]:
-    """The governments the charts' filter offers (for the scope shown): listed without a second query."""
+    """(country page, name) of each government the charts' filter offers for the scope shown: no second query."""
     for chart in charts:
         for control in chart.filter_controls():
             if control.name == "jurisdiction":
-                return [(option.value, option.label) for option in control.options]
+                return [(country_url(option.value), option.label) for option in control.options]
     return []
+
+
+def country_url(code: str) -> str:
+    # One reverse() for a list of some 250 links: resolving each one costs more than the rest of the page.
+    return str(_COUNTRY_URL).replace("XX", code)
 
 
 def _scopes(periods: list[ReportingPeriod]) -> list[dict[str, Any]]:

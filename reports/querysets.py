@@ -28,15 +28,10 @@ else:
 PUBLISHED = "published"
 #: Jurisdiction codes that group governments rather than name one country.
 NOT_COUNTRIES = ("WW", "NON-US")
-#: What a chart row holds: the figure, its period, company and source.
+#: What a chart row holds: the figure and the ids of its period and own source. The period's company and
+#: dates come from the chart's own list of periods, so no row is joined or converted twice.
 CHART_FIELDS = (
     "period_id",
-    "period__company__slug",
-    "period__company__name",
-    "period__scope",
-    "period__start",
-    "period__end",
-    "period__source_id",
     "jurisdiction",
     "request_type",
     "measure",
@@ -335,13 +330,9 @@ class FigureQuerySet(_FigureBase):
     # --- Charts and public pages (dashboard/charts.py, dashboard/views.py) ---
 
     def chart_rows(self) -> Any:
-        """Published figures as flat rows (tuples of CHART_FIELDS) with their period, company and source: one query,
-        oldest first."""
-        return (
-            self.published()
-            .values_list(*CHART_FIELDS)
-            .order_by("period__company__name", "period__start", "period__end", "period__scope", "request_type")
-        )
+        """Published figures as flat tuples of CHART_FIELDS, in the order of the natural key: one query."""
+        natural_key = ("period_id", "jurisdiction", "request_type", "measure")
+        return self.published().values_list(*CHART_FIELDS).order_by(*natural_key)
 
     def for_comparison(self, *, jurisdiction: str, measures: Iterable[str], request_types: Iterable[str]) -> Any:
         """Every company's whole-company figures of some request types and measures in one jurisdiction."""
@@ -352,8 +343,16 @@ class FigureQuerySet(_FigureBase):
             request_type__in=sorted(request_types),
         ).chart_rows()
 
-    def for_company_chart(self, company: str, *, scope: str, jurisdiction: str | None = None) -> Any:
-        """One company's figures in one scope (and one jurisdiction, when given)."""
+    def for_company_chart(
+        self,
+        company: str,
+        *,
+        scope: str,
+        jurisdiction: str | None = None,
+        request_types: Iterable[str] | None = None,
+        measures: Iterable[str] | None = None,
+    ) -> Any:
+        """One company's figures in one scope; of one jurisdiction, some request types or measures when given."""
         from reports.models import ReportingPeriod
 
         # Through the periods: SQLite then reads the figures by their period index instead of scanning them.
@@ -361,6 +360,10 @@ class FigureQuerySet(_FigureBase):
         queryset = self.filter(period__in=periods)
         if jurisdiction:
             queryset = queryset.filter(jurisdiction=jurisdiction)
+        if request_types is not None:
+            queryset = queryset.filter(request_type__in=sorted(request_types))
+        if measures is not None:
+            queryset = queryset.filter(measure__in=sorted(measures))
         return queryset.chart_rows()
 
     def for_country_ranking(

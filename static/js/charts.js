@@ -24,7 +24,7 @@
   }
 
   /* The server's layout with the colours of the reader's theme and a tighter fit on a phone. */
-  function themed(layout, width) {
+  function themed(layout, width, data) {
     var colours = isDark() ? DARK : LIGHT;
     var out = copy(layout || {});
     var narrow = width < 560;
@@ -50,6 +50,9 @@
       if (shape.line) shape.line.color = colours.muted;
     });
     if (narrow) {
+      // A phone's legend wraps to about one entry a line: make room for it rather than let it scroll.
+      var entries = (data || []).filter(function (trace) { return trace.showlegend !== false; }).length;
+      if (entries > 3 && out.height) out.height += 18 * (entries - 3);
       out.margin = Object.assign({}, out.margin, { l: Math.min((out.margin || {}).l || 48, 44), r: 8 });
       out.font.size = 12;
       out.legend = Object.assign({}, out.legend, { font: { size: 11 } });
@@ -65,14 +68,14 @@
     if (!source || !window.Plotly) return;
     var figure = JSON.parse(source.textContent);
     element.dataDemandsFigure = figure;
-    window.Plotly.newPlot(element, figure.data, themed(figure.layout, element.clientWidth), CONFIG);
+    window.Plotly.newPlot(element, figure.data, themed(figure.layout, element.clientWidth, figure.data), CONFIG);
     drawn.push(element);
   }
 
   function redraw() {
     drawn.forEach(function (element) {
       var figure = element.dataDemandsFigure;
-      window.Plotly.react(element, figure.data, themed(figure.layout, element.clientWidth), CONFIG);
+      window.Plotly.react(element, figure.data, themed(figure.layout, element.clientWidth, figure.data), CONFIG);
     });
   }
 
