@@ -9,4 +9,4 @@ class DashboardConfig(AppConfig):
 
     def ready(self) -> None:
         # Chart builders register themselves on import: the registry is complete before any request.
-        from dashboard import chart_types, charts_disclosures, company_charts  # noqa: F401
+        from dashboard import chart_types, charts_disclosures, company_charts, outcome_charts, ranking_charts  # noqa: F401

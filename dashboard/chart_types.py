@@ -1,11 +1,12 @@
-"""Charts that compare companies: demands over time, the share answered with data, and which
-governments demand most. Each reads a fixed number of queries whatever the size of the data."""
+"""Charts that compare companies: one kind of demand from one government over time, and the share of them
+answered with data; and the helpers the other chart modules share. A fixed number of queries whatever the data.
+
+The chart modules: this one; company_charts (a company's demands by kind, its national-security bands);
+outcome_charts (how a company answered); ranking_charts (which governments demand most)."""
 
 from __future__ import annotations
 
-import datetime as dt
 import re
-from collections import Counter
 from decimal import Decimal
 from typing import Any
 
@@ -25,7 +26,6 @@ from dashboard.chart_data import (
     figure_point,
     group,
     highlight,
-    hover,
     length_breaks,
     line_trace,
     load_sources,
@@ -46,8 +46,6 @@ from dashboard.charts import (
     Control,
     Option,
     Param,
-    as_float,
-    bar,
     base_layout,
     break_marks,
     company_colour,
@@ -56,17 +54,14 @@ from dashboard.charts import (
     figure_json,
     register,
 )
-from reports.formatting import format_number, format_percent
+from reports.formatting import format_percent
 from reports.models import Figure, ReportingPeriod
-from reports.periods import period_label
 from reports.statements import jurisdiction_name
 from reports.vocabulary import REQUEST_TYPE_DEFINITIONS, RequestType
 
 JURISDICTION_CODE = re.compile(r"^(?:[A-Z]{2}|NON-US|WW)$")
 TYPE_CHOICES = ((TOTAL, "All requests"), *((t, str(label)) for t, label in RequestType.choices if t != "all"))
 COUNT_MEASURES = (("requests", "Requests"), ("accounts", "Accounts named in requests"))
-#: Governments a ranking shows; the rest are in /data/figures.csv.
-RANKING_SIZE = 15
 TOTAL_TYPES = frozenset({"all", "legal-process"} | SUMMABLE)
 
 TYPE = Param("type", "Request type", TOTAL, TYPE_CHOICES)
@@ -98,7 +93,7 @@ def noun_for(request_type: str, measure: str = "requests") -> str:
     return kind if measure == "requests" else f"accounts named in {kind}"
 
 
-def _comparison_page(state: dict[str, str]) -> str:
+def comparison_page(state: dict[str, str]) -> str:
     if state.get("type", TOTAL) != TOTAL:
         return reverse("request_type", args=[state["type"]])
     if state.get("jurisdiction", "US") != "US":
@@ -117,12 +112,12 @@ def _company_series(spans: list[Span], rows: list[Row], point_of: Any) -> dict[s
     return {company: kept for company, points in series.items() if (kept := trimmed(points))}
 
 
-def _latest(points: list[Point]) -> Point | None:
+def latest_point(points: list[Point]) -> Point | None:
     reported = [point for point in points if point.status != "not reported"]
     return reported[-1] if reported else None
 
 
-def _size(point: Point) -> Decimal:
+def point_size(point: Point) -> Decimal:
     return point.value if point.value is not None else point.high or Decimal(0)
 
 
@@ -175,11 +170,11 @@ def _comparison_rows(series: dict[str, list[Point]], jurisdiction: str, request_
     ]
 
 
-def _numbered(breaks: list[Break]) -> list[str]:
+def numbered(breaks: list[Break]) -> list[str]:
     return [f"{number}. {mark.sentence}" for number, mark in enumerate(breaks, start=1)]
 
 
-def _jurisdiction_control(codes: list[str], selected: str) -> Control:
+def jurisdiction_control(codes: list[str], selected: str) -> Control:
     first = [code for code in ("US", "NON-US", "WW") if code in codes]
     rest = sorted((code for code in codes if code not in first), key=jurisdiction_name)
     options = tuple(Option(code, jurisdiction_name(code)) for code in [*first, *rest])
@@ -188,7 +183,7 @@ def _jurisdiction_control(codes: list[str], selected: str) -> Control:
     return Control("jurisdiction", "Government", options, selected)
 
 
-def _static_control(param: Param, selected: str) -> Control:
+def static_control(param: Param, selected: str) -> Control:
     return Control(param.name, param.label, tuple(Option(v, label) for v, label in param.choices or ()), selected)
 
 
@@ -197,7 +192,7 @@ def _static_control(param: Param, selected: str) -> Control:
     name="Demands over time, by company",
     description="One kind of demand from one government, every company's reports over time.",
     params=[TYPE, JURISDICTION, MEASURE],
-    page=_comparison_page,
+    page=comparison_page,
 )
 def requests_over_time(state: dict[str, str]) -> Chart:
     request_type, jurisdiction, measure = state["type"], state["jurisdiction"], state["measure"]
@@ -217,25 +212,25 @@ def requests_over_time(state: dict[str, str]) -> Chart:
 
     series = _company_series(spans, rows, point_of)
     noun = f"{noun_for(request_type, measure)} {from_whom(jurisdiction)}"
-    latest = {company: p for company, points in series.items() if (p := _latest(points))}
+    latest = {company: p for company, points in series.items() if (p := latest_point(points))}
 
     def controls() -> list[Control]:
         return [
-            _static_control(TYPE, request_type),
-            _jurisdiction_control(Figure.objects.jurisdictions_reported(scope="total"), jurisdiction),
-            _static_control(MEASURE, measure),
+            static_control(TYPE, request_type),
+            jurisdiction_control(Figure.objects.jurisdictions_reported(scope="total"), jurisdiction),
+            static_control(MEASURE, measure),
         ]
 
     subtitle = f"{dict(COUNT_MEASURES)[measure]} {from_whom(jurisdiction)}, per reporting period, whole company" + (
         ". Where a company publishes no total, the sum of the kinds it reports." if summing else "."
     )
     if not latest:
-        return _empty(state, f"No company publishes {noun}.", subtitle, controls())
-    leader = max(latest.values(), key=_size)
+        return empty_chart("requests-over-time", state, f"No company publishes {noun}.", subtitle, controls())
+    leader = max(latest.values(), key=point_size)
     breaks = ordered_breaks(length_breaks(spans_of_series(series)) + basis_breaks(_by_name(series)))
     layout = base_layout(y_title=dict(COUNT_MEASURES)[measure], **break_marks(breaks))
     figure = figure_json(_comparison_traces(series, noun_for(request_type, measure)), layout)
-    ordered = sorted(latest.values(), key=_size, reverse=True)
+    ordered = sorted(latest.values(), key=point_size, reverse=True)
     summary = (
         f"Latest {noun}: "
         + "; ".join(f"{p.span.company_name} {p.text} in {p.span.label}" for p in ordered)
@@ -244,7 +239,7 @@ def requests_over_time(state: dict[str, str]) -> Chart:
     )
     definition = REQUEST_TYPE_DEFINITIONS.get("all" if request_type == TOTAL else request_type, "")
     notes = [
-        *_numbered(breaks),
+        *numbered(breaks),
         "A period a company did not report, or a figure its report does not give, is a gap in the line, never a zero.",
         *(
             ["Ranges (bands) are drawn as shaded bars from their minimum to their maximum."]
@@ -308,9 +303,10 @@ def _stale_sentence(series: dict[str, list[Point]], latest: dict[str, Point]) ->
     return f" {' and '.join(stale)} do not give this figure." if stale else ""
 
 
-def _empty(state: dict[str, str], message: str, subtitle: str, controls: list[Control], slug: str = "") -> Chart:
+def empty_chart(slug: str, state: dict[str, str], message: str, subtitle: str, controls: list[Control]) -> Chart:
+    """A chart with nothing to draw: its title and summary say so, the page shows no plot."""
     return Chart(
-        slug=slug or "requests-over-time",
+        slug=slug,
         params=state,
         title=message,
         subtitle=subtitle,
@@ -332,7 +328,7 @@ def _empty(state: dict[str, str], message: str, subtitle: str, controls: list[Co
     name="Share of demands answered with data, by company",
     description="How often each company handed over some data for one kind of demand from one government.",
     params=[TYPE, JURISDICTION],
-    page=_comparison_page,
+    page=comparison_page,
 )
 def share_over_time(state: dict[str, str]) -> Chart:
     request_type, jurisdiction = state["type"], state["jurisdiction"]
@@ -359,14 +355,15 @@ def share_over_time(state: dict[str, str]) -> Chart:
             return Point(span, basis="not reported", percent=True, source_ids=ids)
         return Point(span, value=share.value, basis=share.basis, percent=True, base=share.base, source_ids=ids)
 
-    series = {c: points for c, points in _company_series(spans, rows, point_of).items() if _latest(points)}
+    series = {c: points for c, points in _company_series(spans, rows, point_of).items() if latest_point(points)}
     noun = f"{noun_for(request_type)} {from_whom(jurisdiction)}"
     subtitle = f"Share of {noun} for which the company handed over some data, per reporting period (%)."
-    controls = [_static_control(TYPE, request_type)]
+    controls = [static_control(TYPE, request_type)]
     if not series:
-        return _empty(state, f"No company publishes how it answered {noun}.", subtitle, controls, "share-over-time")
-    latest = {company: p for company, points in series.items() if (p := _latest(points))}
-    leader = max(latest.values(), key=_size)
+        message = f"No company publishes how it answered {noun}."
+        return empty_chart("share-over-time", state, message, subtitle, controls)
+    latest = {company: p for company, points in series.items() if (p := latest_point(points))}
+    leader = max(latest.values(), key=point_size)
     figure = figure_json(
         [
             line_trace(points[0].span.company_name, points, colour=company_colour(c, list(series)), legendgroup=c)
@@ -374,7 +371,7 @@ def share_over_time(state: dict[str, str]) -> Chart:
         ],
         base_layout(y_title="Some data handed over", percent=True),
     )
-    ordered = sorted(latest.values(), key=_size, reverse=True)
+    ordered = sorted(latest.values(), key=point_size, reverse=True)
     return Chart(
         slug="share-over-time",
         params=state,
@@ -418,202 +415,3 @@ def share_over_time(state: dict[str, str]) -> Chart:
         data_updated=data_updated(),
         controls=controls,
     )
-
-
-# --- Which governments demand most -----------------------------------------------------------------
-
-
-def parse_period(text: str) -> tuple[dt.date, dt.date]:
-    """'2021-H2' or '2015-01-01..2015-05-31'."""
-    match = re.fullmatch(r"(\d{4})-H([12])", text)
-    if match:
-        year, half = int(match.group(1)), match.group(2)
-        return (
-            (dt.date(year, 1, 1), dt.date(year, 6, 30)) if half == "1" else (dt.date(year, 7, 1), dt.date(year, 12, 31))
-        )
-    match = re.fullmatch(r"(\d{4}-\d{2}-\d{2})\.\.(\d{4}-\d{2}-\d{2})", text)
-    if match:
-        try:
-            return dt.date.fromisoformat(match.group(1)), dt.date.fromisoformat(match.group(2))
-        except ValueError:
-            pass
-    raise ChartParamError(f"Period must look like 2021-H2 or 2015-01-01..2015-05-31; “{text[:30]}” does not.")
-
-
-def period_param(start: dt.date, end: dt.date) -> str:
-    label = period_label(start, end)
-    if re.fullmatch(r"H[12] \d{4}", label):
-        return f"{start.year}-{label[:2]}"
-    return f"{start.isoformat()}..{end.isoformat()}"
-
-
-def choose_period(available: list[tuple[dt.date, dt.date]], requested: str) -> tuple[dt.date, dt.date]:
-    """The requested period, which must be available; else the latest one most companies report."""
-    if requested:
-        period = parse_period(requested)
-        if period not in available:
-            listed = ", ".join(period_label(*p) for p in sorted(set(available), reverse=True)[:8])
-            raise ChartParamError(f"No figures by country for {period_label(*period)}; try {listed}.")
-        return period
-    if not available:
-        raise LookupError("no period")
-    counts = Counter(available)
-    enough = max(1, (max(counts.values()) + 1) // 2)
-    return max(period for period, count in counts.items() if count >= enough)
-
-
-RANKING_COLUMNS = [
-    Column("rank", "Rank", "number"),
-    Column("jurisdiction", "Government"),
-    Column("jurisdiction_name", "Name"),
-    Column("company", "Company"),
-    Column("period", "Period"),
-    Column("period_start", "Start", "date"),
-    Column("period_end", "End", "date"),
-    Column("value", "Requests", "number"),
-    Column("value_min", "Range from", "number"),
-    Column("value_max", "Range to", "number"),
-    Column("status", "Status"),
-    Column("basis", "How obtained"),
-]
-
-
-def ranking(*, start: dt.date, end: dt.date, company: str | None = None) -> dict[str, dict[str, Point]]:
-    """For each country, each company's requests in the period: own total, else the sum of its kinds."""
-    spans = spans_of(ReportingPeriod.objects.chart_timeline(scope="total", company=company))
-    figures = Figure.objects.for_country_ranking(start=start, end=end, request_types=TOTAL_TYPES, company=company)
-    rows = rows_of(figures, spans)
-    result: dict[str, dict[str, Point]] = {}
-    for (jurisdiction, slug), company_rows in group(rows, "jurisdiction", "company").items():
-        first = company_rows[0]
-        span = Span(slug, first.company_name, "total", start, end, first.period_source_id, first.period_id)
-        point = total_point(span, {row.request_type: row for row in company_rows})
-        if point.status != "not reported":
-            result.setdefault(jurisdiction, {})[slug] = point
-    return result
-
-
-def ranking_chart(slug: str, state: dict[str, str], by_country: dict[str, dict[str, Point]], label: str) -> Chart:
-    """Horizontal bars: the governments with the most requests, each company's figure stacked."""
-
-    def size(points: dict[str, Point]) -> Decimal:
-        return sum((_size(p) for p in points.values()), Decimal(0))
-
-    top = sorted(by_country, key=lambda code: (-size(by_country[code]), code))[:RANKING_SIZE]
-    companies = sorted({slug for code in top for slug in by_country[code]}, key=lambda s: s)
-    names = {s: next(p.span.company_name for c in top for k, p in by_country[c].items() if k == s) for s in companies}
-    traces = []
-    for company in sorted(companies, key=lambda s: names[s]):
-        shown = [code for code in reversed(top) if company in by_country[code]]
-        points = [by_country[code][company] for code in shown]
-        traces.append(
-            bar(
-                orientation="h",
-                y=[jurisdiction_name(code) for code in shown],
-                x=[as_float(_size(p)) for p in points],
-                base=None,
-                name=names[company],
-                text=[
-                    hover(f"{names[company]}: {jurisdiction_name(c)}", p, "requests")
-                    for c, p in zip(shown, points, strict=True)
-                ],
-                hovertemplate="%{text}<extra></extra>",
-                textposition="none",
-                marker={"color": company_colour(company, companies)},
-            )
-        )
-    height = 140 + 28 * len(top)
-    layout = base_layout(height=height, barmode="stack")
-    layout.update(
-        xaxis={"type": "linear", "tickformat": ",.0f", "title": {"text": "Requests"}, "rangemode": "tozero"},
-        yaxis={"type": "category", "automargin": True, "tickformat": "", "range": None, "title": {"text": ""}},
-        margin={"l": 8, "r": 16, "t": 16, "b": 48},
-        legend={"orientation": "h", "x": 0, "y": -0.12, "xanchor": "left", "yanchor": "top", "traceorder": "normal"},
-    )
-    rows = [
-        [
-            rank,
-            code,
-            jurisdiction_name(code),
-            p.span.company_name,
-            p.span.label,
-            p.span.start,
-            p.span.end,
-            p.value,
-            p.low,
-            p.high,
-            p.status,
-            p.basis,
-        ]
-        for rank, code in enumerate(top, start=1)
-        for p in sorted(by_country[code].values(), key=lambda p: p.span.company_name)
-    ]
-    leader = top[0]
-    leader_points = sorted(by_country[leader].values(), key=_size, reverse=True)
-    summary = (
-        f"In {label}, the governments with the most requests were "
-        + "; ".join(
-            f"{jurisdiction_name(code)} ("
-            + ", ".join(
-                f"{p.span.company_name} {p.text}" for p in sorted(by_country[code].values(), key=_size, reverse=True)
-            )
-            + ")"
-            for code in top[:5]
-        )
-        + "."
-    )
-    return Chart(
-        slug=slug,
-        params=state,
-        title=f"{jurisdiction_name(leader)} made the most requests in {label}: "
-        + ", ".join(f"{format_number(_size(p))} to {p.span.company_name}" for p in leader_points[:3]),
-        subtitle=f"Requests for user data per government in {label}, top {len(top)}; each company's own figure.",
-        summary=summary,
-        figure=figure_json(traces, layout),
-        columns=RANKING_COLUMNS,
-        rows=rows,
-        notes=[
-            "Bars stack each company's own figure for the government; companies count requests differently, so "
-            "the length of a bar is not a number any company published.",
-            "Where a company publishes no total for a country, its figure is the sum of the kinds it reports there.",
-            f"Only the {RANKING_SIZE} governments with the most requests are shown; every country is in the open "
-            "data (/data/figures.csv).",
-        ],
-        sources=load_sources(i for code in top for p in by_country[code].values() for i in p.source_ids),
-        data_updated=data_updated(),
-    )
-
-
-def _period_control(available: list[tuple[dt.date, dt.date]], selected: str) -> Control:
-    counts = Counter(available)
-    options = tuple(
-        Option(period_param(*period), f"{period_label(*period)}" + (f" ({count} companies)" if count > 1 else ""))
-        for period, count in sorted(counts.items(), reverse=True)
-    )
-    return Control("period", "Period", options, selected)
-
-
-@register(
-    "countries-ranking",
-    name="Which governments demand most",
-    description="The governments with the most requests for user data in one period, each company's figure.",
-    params=[Param("period", "Period")],
-    page=lambda state: reverse("countries"),
-)
-def countries_ranking(state: dict[str, str]) -> Chart:
-    if state["period"]:
-        parse_period(state["period"])  # a malformed period is refused even when there is no data
-    available = [(row["start"], row["end"]) for row in ReportingPeriod.objects.with_country_figures()]
-    subtitle = "Requests for user data per government; each company's own figure."
-    if not available:
-        return _empty(state, "No company publishes figures by country yet.", subtitle, [], "countries-ranking")
-    start, end = choose_period(available, state["period"])
-    state = {**state, "period": period_param(start, end)}
-    by_country = ranking(start=start, end=end)
-    controls = [_period_control(available, state["period"])]
-    if not by_country:
-        message = f"No company gives request counts by country for {period_label(start, end)}."
-        return _empty(state, message, subtitle, controls, "countries-ranking")
-    chart = ranking_chart("countries-ranking", state, by_country, period_label(start, end))
-    chart.controls = controls
-    return chart

@@ -1,10 +1,9 @@
-"""Charts of one company: its demands by kind over time, how it answered them, its national-security
-bands and the governments that asked it most. A fixed number of queries whatever the data."""
+"""Charts of one company: its demands by kind over time and its national-security bands, and the context
+every company chart starts from (its periods in every scope). A fixed number of queries whatever the data."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable
-from decimal import Decimal
 from typing import Any
 
 import plotly.graph_objects as go
@@ -27,7 +26,6 @@ from dashboard.chart_data import (
     rows_of,
     scope_breaks,
     scope_label,
-    share_of,
     spans_of,
     trimmed,
     type_label,
@@ -36,31 +34,25 @@ from dashboard.chart_data import (
 from dashboard.chart_types import (
     COMPARISON_COLUMNS,
     JURISDICTION,
-    RANKING_SIZE,
-    _jurisdiction_control,
-    _numbered,
     check_jurisdiction,
-    choose_period,
+    empty_chart,
     from_whom,
+    jurisdiction_control,
+    latest_point,
     noun_for,
-    period_param,
-    ranking,
-    ranking_chart,
+    numbered,
 )
 from dashboard.charts import (
     Break,
     Chart,
     ChartParamError,
-    Column,
     Control,
     Option,
     Param,
     as_float,
-    bar,
     base_layout,
     break_marks,
     data_updated,
-    empty_figure,
     figure_json,
     midpoint,
     period_hover,
@@ -69,7 +61,7 @@ from dashboard.charts import (
     request_type_style,
     scatter,
 )
-from reports.formatting import format_change, format_number, format_percent, percent
+from reports.formatting import format_change
 from reports.models import Figure, ReportingPeriod
 from reports.periods import period_label, same_period_a_year_earlier
 from reports.vocabulary import MEASURE_DEFINITIONS, PERCENT_MEASURES
@@ -83,7 +75,7 @@ BAND_PATTERNS = ("/", "\\", "x", "-", "|")
 UNIT = Param("unit", "Counted in", "requests", (("requests", "Requests"), ("accounts", "Accounts")))
 
 
-def _company_page(state: dict[str, str]) -> str:
+def company_page(state: dict[str, str]) -> str:
     return reverse("company", args=[state["company"]])
 
 
@@ -132,27 +124,6 @@ def _series(spans: list[Span], rows: Iterable[Row], key: str) -> dict[str, list[
 
 def _first(rows: list[Row] | None) -> Row | None:
     return rows[0] if rows else None
-
-
-def _latest(points: list[Point]) -> Point | None:
-    reported = [point for point in points if point.status != "not reported"]
-    return reported[-1] if reported else None
-
-
-def _empty(slug: str, state: dict[str, str], message: str, subtitle: str, controls: list[Control]) -> Chart:
-    return Chart(
-        slug=slug,
-        params=state,
-        title=message,
-        subtitle=subtitle,
-        summary=message,
-        figure=empty_figure(message),
-        columns=COMPARISON_COLUMNS,
-        rows=[],
-        data_updated=data_updated(),
-        controls=controls,
-        has_data=False,
-    )
 
 
 def _category_breaks(series: dict[str, list[Point]], spans: list[Span], name: str) -> list[Break]:
@@ -204,7 +175,7 @@ def _point_rows(series: dict[str, list[Point]], jurisdiction: str, measure: str)
     name="A company's demands by kind",
     description="The demands one company reports, kind by kind, over time.",
     params=[COMPANY, SCOPE, JURISDICTION, COUNT_MEASURE],
-    page=_company_page,
+    page=company_page,
 )
 def company_requests(state: dict[str, str]) -> Chart:
     context, jurisdiction, measure = Context(state), state["jurisdiction"], state["measure"]
@@ -216,19 +187,19 @@ def company_requests(state: dict[str, str]) -> Chart:
     jurisdictions = Figure.objects.jurisdictions_reported(company=context.slug, scope=context.scope)
     controls = [
         context.scope_control(),
-        _jurisdiction_control(jurisdictions, jurisdiction),
+        jurisdiction_control(jurisdictions, jurisdiction),
         Control("measure", "Measure", tuple(Option(m, measure_label(m)) for m in counts or [measure]), measure),
     ]
     if counts and measure not in counts:
         raise ChartParamError(f"{context.name} reports no “{measure[:40]}” here; try {', '.join(counts)}.")
     chosen = [r for r in rows if r.measure == measure and r.request_type not in BAND_TYPES]
     series = _series(context.spans, chosen, "request_type")
-    series = {kind: points for kind, points in series.items() if _latest(points)}
+    series = {kind: points for kind, points in series.items() if latest_point(points)}
     noun = f"{in_sentence(measure_label(measure))} {from_whom(jurisdiction)}"
     subtitle = f"{context.name}{context.scope_phrase}: {noun}, by kind of demand, per reporting period."
     if not series:
         message = f"{context.name} publishes no {noun} by kind{context.scope_phrase}."
-        return _empty("company-requests", state, message, subtitle, controls)
+        return empty_chart("company-requests", state, message, subtitle, controls)
     breaks = ordered_breaks(context.breaks() + _category_breaks(series, context.spans, context.name))
     traces: list[go.BaseTraceType] = []
     for kind, points in series.items():
@@ -250,7 +221,7 @@ def company_requests(state: dict[str, str]) -> Chart:
         columns=COMPARISON_COLUMNS,
         rows=_point_rows(series, jurisdiction, measure),
         notes=[
-            *_numbered(breaks),
+            *numbered(breaks),
             "A period without the figure is a gap in the line, never a zero.",
             *([f"{measure_label(measure)}: {MEASURE_DEFINITIONS[measure]}"] if measure in MEASURE_DEFINITIONS else []),
             *(
@@ -262,7 +233,7 @@ def company_requests(state: dict[str, str]) -> Chart:
         sources=load_sources(i for points in series.values() for p in points for i in p.source_ids),
         data_updated=data_updated(),
         controls=controls,
-        highlights=[p for points in series.values() if (p := _latest(points))],
+        highlights=[p for points in series.values() if (p := latest_point(points))],
     )
 
 
@@ -305,225 +276,6 @@ def _requests_finding(name: str, series: dict[str, list[Point]], measure: str, j
     return title, summary
 
 
-# --- How the company answered -------------------------------------------------------------------
-
-#: Outcome measures drawn as stacked shares of requests: label, colour, pattern.
-OUTCOMES: dict[str, tuple[str, str, str]] = {
-    "full-response": ("Answered in full", "#0072B2", ""),
-    "partial-response": ("Answered in part", "#56B4E9", "/"),
-    "no-response": ("No data", "#9E9EA8", "."),
-    "content-disclosed": ("Content disclosed", "#0072B2", ""),
-    "non-content-disclosed": ("Only non-content disclosed", "#56B4E9", "/"),
-    "some-data": ("Some data produced", "#0072B2", ""),
-    "no-data-found": ("No data found", "#9E9EA8", "."),
-    "no-data-provided": ("No data provided", "#C2C2CA", "-"),
-    "rejected": ("Rejected or challenged", "#D55E00", "x"),
-}
-#: Which outcome measures make one consistent set: the first set a period reports is drawn.
-OUTCOME_SETS = (
-    ("full-response", "partial-response", "no-response"),
-    ("content-disclosed", "non-content-disclosed", "no-data-found", "rejected"),
-    ("some-data", "no-data-provided", "rejected"),
-)
-#: Shares a company publishes as percentages, drawn as published when it gives no counts.
-PUBLISHED_SHARES = ("some-data-pct", "content-disclosed-pct")
-OUTCOME_MEASURES = frozenset(OUTCOMES) | {"requests", *PUBLISHED_SHARES}
-
-
-def _drawable(measures: dict[str, Row]) -> bool:
-    """Whether a period's outcomes can be drawn as shares: counts with a number of requests, or a percentage."""
-    requests = measures.get("requests")
-    if requests is not None and requests.value and _outcome_set(measures):
-        return True
-    return any(measures.get(m) is not None and measures[m].value is not None for m in PUBLISHED_SHARES)
-
-
-def _outcome_set(measures: dict[str, Row]) -> tuple[str, ...]:
-    for outcome_set in OUTCOME_SETS:
-        if measures.get(outcome_set[0]) is not None and measures[outcome_set[0]].value is not None:
-            return tuple(m for m in outcome_set if m in measures and measures[m].value is not None)
-    return ()
-
-
-@register(
-    "company-outcomes",
-    name="How a company answered demands",
-    description="For one kind of demand: answered in full, in part or not at all, content or not, over time.",
-    params=[COMPANY, SCOPE, JURISDICTION, OUTCOME_TYPE],
-    page=_company_page,
-)
-def company_outcomes(state: dict[str, str]) -> Chart:
-    context, jurisdiction = Context(state), state["jurisdiction"]
-    check_jurisdiction(jurisdiction)
-    rows = [
-        r
-        for r in rows_of(
-            Figure.objects.for_company_chart(
-                context.slug, scope=context.scope, jurisdiction=jurisdiction, measures=OUTCOME_MEASURES
-            ),
-            context.spans,
-        )
-        if r.measure in OUTCOME_MEASURES and r.request_type not in BAND_TYPES
-    ]
-    by_type = group(rows, "request_type")
-    drawable = {
-        kind: [
-            period for period, rs in group(kind_rows, "start", "end").items() if _drawable({r.measure: r for r in rs})
-        ]
-        for (kind,), kind_rows in by_type.items()
-    }
-    answered = sorted((kind for kind, periods in drawable.items() if periods), key=request_type_sort_key)
-    request_type = state["type"] or _default_outcome_type(drawable, answered)
-    state = {**state, "type": request_type}
-    controls = [Control("type", "Request type", tuple(Option(t, type_label(t)) for t in answered), request_type)]
-    if answered and request_type not in answered:
-        raise ChartParamError(
-            f"{context.name} publishes no outcome for “{request_type[:40]}” here; try {', '.join(answered)}."
-        )
-    noun = f"{noun_for(request_type)} {from_whom(jurisdiction)}" if request_type else "demands"
-    subtitle = f"{context.name}{context.scope_phrase}: how it answered {noun}, as a share of them, per period (%)."
-    if not answered:
-        message = f"{context.name} publishes no outcome of demands {from_whom(jurisdiction)}{context.scope_phrase}."
-        return _empty("company-outcomes", state, message, subtitle, controls)
-    periods = group(by_type[(request_type,)], "start", "end")
-    traces, table, shares = _outcome_traces(context.spans, periods)
-    figure = figure_json(traces, base_layout(y_title="Share of requests", percent=True, barmode="stack"))
-    latest_span, latest_share = shares[-1] if shares else (None, None)
-    if latest_share is not None and latest_span is not None:
-        title = (
-            f"{context.name} handed over data for {format_percent(latest_share.value)} of {noun} in {latest_span.label}"
-        )
-        base = f" ({format_percent(latest_share.value, base=latest_share.base)})" if latest_share.base else ""
-        summary = (
-            f"In {latest_span.label}, {context.name} handed over some data for {format_percent(latest_share.value)} "
-            f"of {noun}{base}; {latest_share.basis}."
-        )
-        if len(shares) > 1:
-            first_span, first_share = shares[0]
-            summary += f" In {first_span.label} the share was {format_percent(first_share.value)}."
-    else:
-        title = summary = f"{context.name}'s outcomes of {noun}, period by period."
-    return Chart(
-        slug="company-outcomes",
-        params=state,
-        title=title,
-        subtitle=subtitle,
-        summary=summary,
-        figure=figure,
-        columns=[
-            Column("company", "Company"),
-            Column("period", "Period"),
-            Column("period_start", "Start", "date"),
-            Column("period_end", "End", "date"),
-            Column("jurisdiction", "Government"),
-            Column("request_type", "Request type"),
-            Column("measure", "Outcome"),
-            Column("value", "Count", "number"),
-            Column("requests", "Of requests", "number"),
-            Column("share_pct", "Share (%)", "number"),
-            Column("basis", "How obtained"),
-        ],
-        rows=[
-            [context.name, span.label, span.start, span.end, jurisdiction, request_type, *rest] for span, rest in table
-        ],
-        notes=[
-            "Shares are computed from the counts the company publishes, with the number of requests as their base; "
-            "where it publishes only a percentage, that percentage is drawn as published.",
-            "Companies define a full or partial answer differently; compare a company with itself over time.",
-            "A period without outcome figures has no bar, never a zero.",
-        ],
-        sources=load_sources(r.source_id for r in by_type[(request_type,)] if r.source_id),
-        data_updated=data_updated(),
-        controls=controls,
-        highlights=[share for _, share in shares[-1:]],
-    )
-
-
-def _default_outcome_type(drawable: dict[str, list[Any]], answered: list[str]) -> str:
-    """The kind with outcomes in the latest period, the broadest first."""
-    if not answered:
-        return ""
-    last = {kind: max(end for _, end in drawable[kind]) for kind in answered}
-    newest = max(last.values())
-    return next(kind for kind in answered if last[kind] == newest)
-
-
-def _outcome_traces(spans: list[Span], periods: dict[Any, list[Row]]) -> tuple[list[go.Bar], list[Any], list[Any]]:
-    """Stacked bars of outcome shares per period, the table rows behind them and each period's share."""
-    bars: dict[str, dict[str, list[Any]]] = {}
-    table: list[Any] = []
-    shares: list[Any] = []
-    for span in spans:
-        measures = {r.measure: r for r in periods.get((span.start, span.end), [])}
-        if not measures:
-            continue
-        requests = measures.get("requests")
-        base = requests.value if requests is not None else None
-        share = share_of(measures)
-        if share is not None:
-            shares.append((span, share))
-        drawn = _outcome_set(measures) if base else ()
-        for measure in drawn:
-            count = measures[measure].value
-            pct = percent(count, base)
-            _add_bar(
-                bars,
-                measure,
-                span,
-                pct,
-                f"{OUTCOMES[measure][0]}: {format_number(count)} of {format_number(base)} ({format_percent(pct)})",
-            )
-            table.append((span, [measure, count, base, pct, "computed from counts"]))
-        if not drawn:
-            for measure in ("some-data-pct", "content-disclosed-pct"):
-                given = measures.get(measure)
-                if given is not None and given.value is not None:
-                    label = "Some data produced" if measure == "some-data-pct" else "Content disclosed"
-                    text = (
-                        f"{label}: {format_percent(given.value)}"
-                        + (f" of {format_number(base)}" if base else "")
-                        + " (as published)"
-                    )
-                    _add_bar(bars, measure, span, given.value, text)
-                    table.append((span, [measure, None, base, given.value, "the percentage the company publishes"]))
-                    break
-    traces = []
-    for measure, data in bars.items():
-        label, colour, pattern = OUTCOMES.get(measure, ("Some data produced (as published)", "#0072B2", "/"))
-        if measure == "content-disclosed-pct":
-            label, colour, pattern = "Content disclosed (as published)", "#0072B2", "/"
-        traces.append(
-            bar(
-                x=data["x"],
-                y=data["y"],
-                width=data["width"],
-                text=data["text"],
-                name=label,
-                hovertemplate="%{text}<extra></extra>",
-                textposition="none",
-                marker={
-                    "color": colour,
-                    "line": {"color": colour, "width": 1},
-                    "pattern": {
-                        "shape": pattern,
-                        "fgcolor": "rgba(255,255,255,0.6)",
-                        "fillmode": "overlay",
-                        "solidity": 0.2,
-                    },
-                },
-            )
-        )
-    return traces, table, shares
-
-
-def _add_bar(bars: dict[str, dict[str, list[Any]]], measure: str, span: Span, pct: Decimal | None, text: str) -> None:
-    data = bars.setdefault(measure, {"x": [], "y": [], "width": [], "text": []})
-    data["x"].append(midpoint(span.start, span.end))
-    data["y"].append(as_float(pct))
-    data["width"].append((span.end - span.start).days * 86_400_000 * 0.8)
-    data["text"].append(f"{period_hover(span.start, span.end)}<br>{text}")
-
-
 # --- National-security bands ----------------------------------------------------------------------
 
 
@@ -532,7 +284,7 @@ def _add_bar(bars: dict[str, dict[str, list[Any]]], measure: str, span: Span, pc
     name="A company's national-security demands",
     description="National Security Letters and FISA orders, published only as ranges, over time.",
     params=[COMPANY, SCOPE, UNIT],
-    page=_company_page,
+    page=company_page,
 )
 def company_national_security(state: dict[str, str]) -> Chart:
     context, unit = Context(state), state["unit"]
@@ -546,7 +298,7 @@ def company_national_security(state: dict[str, str]) -> Chart:
         )
         if r.request_type in BAND_TYPES and r.measure == unit
     ]
-    series = {k: points for k, points in _series(context.spans, rows, "request_type").items() if _latest(points)}
+    series = {k: points for k, points in _series(context.spans, rows, "request_type").items() if latest_point(points)}
     controls = [
         context.scope_control(),
         Control("unit", "Counted in", tuple(Option(v, text) for v, text in UNIT.choices or ()), unit),
@@ -555,7 +307,7 @@ def company_national_security(state: dict[str, str]) -> Chart:
     subtitle = f"{context.name}{context.scope_phrase}: {noun} from U.S. authorities, as the ranges the law allows."
     if not series:
         message = f"{context.name} publishes no {noun}{context.scope_phrase}."
-        return _empty("company-national-security", state, message, subtitle, controls)
+        return empty_chart("company-national-security", state, message, subtitle, controls)
     traces: list[go.BaseTraceType] = []
     for kind, points in series.items():
         style = request_type_style(kind)
@@ -581,7 +333,7 @@ def company_national_security(state: dict[str, str]) -> Chart:
             )
     breaks = context.breaks()
     figure = figure_json(traces, base_layout(y_title=unit.capitalize(), barmode="group", **break_marks(breaks)))
-    latest = {kind: p for kind, points in series.items() if (p := _latest(points))}
+    latest = {kind: p for kind, points in series.items() if (p := latest_point(points))}
     newest = max(p.span.end for p in latest.values())
     recent = [(k, p) for k, p in latest.items() if p.span.end == newest]
     first = min(
@@ -606,7 +358,7 @@ def company_national_security(state: dict[str, str]) -> Chart:
         columns=COMPARISON_COLUMNS,
         rows=_point_rows(series, "US", unit),
         notes=[
-            *_numbered(breaks),
+            *numbered(breaks),
             "U.S. law lets companies publish national-security demands only as ranges (0–249, 0–499, …), often "
             "with a delay of six months or more; each bar spans the range, from its minimum to its maximum.",
             "A range is not a number: two equal ranges do not mean the number stayed the same.",
@@ -615,47 +367,3 @@ def company_national_security(state: dict[str, str]) -> Chart:
         data_updated=data_updated(),
         controls=controls,
     )
-
-
-# --- The governments that asked the company most ------------------------------------------------
-
-
-@register(
-    "company-countries",
-    name="Governments that asked a company most",
-    description="The governments with the most requests to one company in one period.",
-    params=[COMPANY, SCOPE, Param("period", "Period")],
-    page=_company_page,
-)
-def company_countries(state: dict[str, str]) -> Chart:
-    context = Context(state)
-    available = [
-        (r["start"], r["end"])
-        for r in ReportingPeriod.objects.with_country_figures(scope=context.scope, company=context.slug)
-    ]
-    subtitle = f"{context.name}{context.scope_phrase}: requests per government."
-    if not available:
-        message = (
-            f"{context.name} publishes no figures for individual countries other than the U.S.{context.scope_phrase}."
-        )
-        return _empty("company-countries", state, message, subtitle, [])
-    start, end = choose_period(available, state["period"])
-    state = {**state, "period": period_param(start, end)}
-    by_country = ranking(start=start, end=end, company=context.slug)
-    options = tuple(Option(period_param(*p), period_label(*p)) for p in sorted(set(available), reverse=True))
-    controls = [Control("period", "Period", options, state["period"])]
-    if not by_country:
-        message = f"{context.name} gives no request counts by country for {period_label(start, end)}."
-        return _empty("company-countries", state, message, subtitle, controls)
-    chart = ranking_chart("company-countries", state, by_country, period_label(start, end))
-    chart.controls = controls
-    chart.notes = [
-        f"Only the governments with the most requests are shown; every country is in the table of "
-        f"{context.name}'s reports and in the open data (/data/figures.csv).",
-        "Where the company publishes no total for a country, the figure is the sum of the kinds it reports there.",
-    ]
-    shown = min(len(by_country), RANKING_SIZE)
-    chart.subtitle = (
-        f"{context.name}: requests for user data per government in {period_label(start, end)}, top {shown}."
-    )
-    return chart
