@@ -200,6 +200,18 @@
       if (media.addEventListener) media.addEventListener("change", redraw);
       else if (media.addListener) media.addListener(redraw);
     }
+    // Turning a phone or resizing a window across the narrow layout's width redraws with its margins.
+    var narrow = window.innerWidth < 560;
+    var pending = null;
+    window.addEventListener("resize", function () {
+      window.clearTimeout(pending);
+      pending = window.setTimeout(function () {
+        if ((window.innerWidth < 560) !== narrow) {
+          narrow = window.innerWidth < 560;
+          redraw();
+        }
+      }, 200);
+    });
   }
 
   if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", start);
