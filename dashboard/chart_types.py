@@ -123,11 +123,18 @@ def point_size(point: Point) -> Decimal:
 
 def _comparison_traces(series: dict[str, list[Point]], noun: str) -> list[go.BaseTraceType]:
     known = list(series)
+    banded = [company for company, points in series.items() if any(p.status == "band" for p in points)]
     traces: list[go.BaseTraceType] = []
     for company, points in sorted(series.items(), key=lambda item: item[1][0].span.company_name):
         name, colour = points[0].span.company_name, company_colour(company, known)
-        traces.append(line_trace(name, points, colour=colour, noun=noun, legendgroup=company))
-        band = band_trace(name, points, colour=colour, noun=noun, legendgroup=company, showlegend=False)
+        exact = any(point.status == "exact" for point in points)
+        if exact:
+            traces.append(line_trace(name, points, colour=colour, noun=noun, legendgroup=company))
+        # Side by side when several companies publish ranges, else as wide as the period they cover.
+        group = company if len(banded) > 1 else None
+        band = band_trace(
+            name, points, colour=colour, noun=noun, legendgroup=company, showlegend=not exact, offsetgroup=group
+        )
         if band is not None:
             traces.append(band)
     return traces
