@@ -96,7 +96,8 @@ def test_the_api_answers_every_generated_request_as_its_openapi_document_says(ap
                 suppress_health_check=list(HealthCheck),
             )
             def answers_as_documented(case: Any) -> None:
-                response = case.call_and_validate(checks=CHECKS)
+                # schemathesis asks for gzip as requests does, but its in-process WSGI client does not unzip.
+                response = case.call_and_validate(checks=CHECKS, headers={"Accept-Encoding": "identity"})
                 assert response.status_code in (200, 400)
                 if response.status_code == 200:
                     assert response.headers["access-control-allow-origin"] == ["*"]  # schemathesis lower-cases names

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import gzip
 import uuid
 from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
+from django.http import HttpResponse
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver
 from django.utils.http import http_date
@@ -265,3 +267,75 @@ def _local_keys() -> list[str]:
     from dashboard import caching
 
     return list(caching._local)
+
+
+# --- Compression, once per generation ------------------------------------------------------------
+
+GZIP = {"Accept-Encoding": "gzip, deflate, br"}
+
+
+@pytest.fixture
+def any_size(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The tests' data is a few figures: compress answers however small."""
+    from dashboard import caching
+
+    monkeypatch.setattr(caching, "GZIP_MIN_BYTES", 1)
+
+
+@pytest.mark.parametrize("route", CACHED_ROUTES.values(), ids=CACHED_ROUTES.keys())
+def test_text_answers_go_out_gzipped_to_clients_that_accept_it(client: Client, any_size: None, route: str) -> None:
+    publish("Amazon")
+    plain = client.get(route)
+    packed = client.get(route, headers=GZIP)
+    plain_body, packed_body = body(plain), body(packed)
+    assert packed["Content-Encoding"] == "gzip"
+    assert gzip.decompress(packed_body) == plain_body
+    assert int(packed["Content-Length"]) == len(packed_body)
+    assert "Accept-Encoding" in plain["Vary"] and "Accept-Encoding" in packed["Vary"]
+    assert packed["ETag"] != plain["ETag"]
+    assert client.get(route, headers=GZIP | {"If-None-Match": packed["ETag"]}).status_code == 304
+
+
+def test_an_answer_is_compressed_once_per_generation(
+    client: Client, any_size: None, monkeypatch: pytest.MonkeyPatch, django_assert_num_queries: Any
+) -> None:
+    publish("Amazon")
+    calls = []
+    real = gzip.compress
+    monkeypatch.setattr(gzip, "compress", lambda data, **kw: calls.append(1) or real(data, **kw))
+    first = client.get("/data/figures.csv", headers=GZIP)
+    with django_assert_num_queries(0):
+        again = client.get("/data/figures.csv", headers=GZIP)
+    assert body(again) == body(first) and len(calls) == 1
+    services.bump_generation()
+    client.get("/data/figures.csv", headers=GZIP)
+    assert len(calls) == 2
+
+
+def test_images_and_small_answers_are_sent_as_they_are(rf: Any) -> None:
+    @cached_public()
+    def png(request: Any) -> HttpResponse:
+        return HttpResponse(b"\x89PNG" + b"0" * 5000, content_type="image/png")
+
+    @cached_public()
+    def tiny(request: Any) -> HttpResponse:
+        return HttpResponse(b"ok", content_type="text/plain")
+
+    for view in (png, tiny):
+        response = view(rf.get("/", headers=GZIP))
+        assert not response.has_header("Content-Encoding")
+
+
+def test_a_response_that_sets_a_cookie_is_never_cached(rf: Any) -> None:
+    renders = []
+
+    @cached_public()
+    def view(request: Any) -> HttpResponse:
+        renders.append(1)
+        response = HttpResponse("hello")
+        response.set_cookie("tracking", "1")
+        return response
+
+    view(rf.get("/cookie"))
+    view(rf.get("/cookie"))
+    assert len(renders) == 2
