@@ -165,6 +165,11 @@ class Span:
     def label(self) -> str:
         return period_label(self.start, self.end)
 
+    @cached_property
+    def hover(self) -> str:
+        """'H1 2020 (1 January 2020 to 30 June 2020)': every hover text of the period starts with it."""
+        return period_hover(self.start, self.end)
+
     @property
     def key(self) -> tuple[str, dt.date, dt.date]:
         return self.company, self.start, self.end
@@ -249,7 +254,7 @@ def highlight(points: Sequence[Point]) -> Highlight | None:
         span.company_name,
         latest.text,
         span.label,
-        period_hover(span.start, span.end),
+        span.hover,
         latest.basis,
         change,
         len(latest.parts),
@@ -377,7 +382,7 @@ def hover(name: str, point: Point, noun: str = "") -> str:
     extra = f"<br><i>{point.basis}</i>" if point.basis and point.basis not in ("as published",) else ""
     if point.status == "band":
         extra += "<br><i>a range: the exact number is not published</i>"
-    return f"<b>{name}</b><br>{period_hover(point.span.start, point.span.end)}<br>{value}{extra}"
+    return f"<b>{name}</b><br>{point.span.hover}<br>{value}{extra}"
 
 
 def line_trace(

@@ -20,12 +20,13 @@ import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
+from functools import cache
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlencode
 
 import plotly.graph_objects as go
 from django.conf import settings
-from django.urls import reverse_lazy
+from django.urls import reverse
 from django.utils.safestring import SafeString, mark_safe
 
 from reports.formatting import csv_number, format_number
@@ -244,8 +245,10 @@ class Control:
         )
 
 
-_SOURCE_URL = reverse_lazy("source", args=[0])
-_ARCHIVE_URL = reverse_lazy("source_archive", args=[0])
+@cache
+def _source_url_pattern(name: str) -> str:
+    """The path of a source's page or archived copy with 0 for its id, resolved once per process."""
+    return reverse(name, args=[0])
 
 
 @dataclass(frozen=True)
@@ -267,8 +270,10 @@ class SourceEntry:
             publisher=document.publisher,
             published=f"{document.published_on:%-d %B %Y}" if document.published_on else "",
             primary=document.kind != "secondary",
-            page_url=str(_SOURCE_URL).replace("/0/", f"/{document.pk}/"),
-            archive_url=str(_ARCHIVE_URL).replace("/0/", f"/{document.pk}/") if document.sha256 else "",
+            page_url=_source_url_pattern("source").replace("/0/", f"/{document.pk}/"),
+            archive_url=_source_url_pattern("source_archive").replace("/0/", f"/{document.pk}/")
+            if document.sha256
+            else "",
             original_url=document.url,
         )
 
@@ -408,7 +413,9 @@ def csv_cell(value: Any) -> str:
 
 
 def table_cell(value: Any, column: Column) -> str:
-    if value is None or value == "":
+    if value.__class__ is str:  # most cells: a name, a label, a status
+        return value  # type: ignore[no-any-return]
+    if value is None:
         return ""
     if isinstance(value, Decimal | int | float) and column.kind in ("number", "percent"):
         return format_number(value) + ("%" if column.kind == "percent" else "")

@@ -55,7 +55,6 @@ from dashboard.charts import (
     data_updated,
     figure_json,
     midpoint,
-    period_hover,
     register,
     request_type_sort_key,
     request_type_style,
@@ -324,10 +323,7 @@ def company_national_security(state: dict[str, str]) -> Chart:
                     mode="markers",
                     name=f"{type_label(kind)} (exact)",
                     marker={"color": style.colour, "symbol": style.symbol, "size": 9},
-                    text=[
-                        f"<b>{type_label(kind)}</b><br>{period_hover(p.span.start, p.span.end)}<br>{p.text}"
-                        for p in exact
-                    ],
+                    text=[f"<b>{type_label(kind)}</b><br>{p.span.hover}<br>{p.text}" for p in exact],
                     hovertemplate="%{text}<extra></extra>",
                 )
             )

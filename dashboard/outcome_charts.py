@@ -37,7 +37,6 @@ from dashboard.charts import (
     data_updated,
     figure_json,
     midpoint,
-    period_hover,
     register,
     request_type_sort_key,
 )
@@ -259,4 +258,4 @@ def _add_bar(bars: dict[str, dict[str, list[Any]]], measure: str, span: Span, pc
     data["x"].append(midpoint(span.start, span.end))
     data["y"].append(as_float(pct))
     data["width"].append((span.end - span.start).days * 86_400_000 * 0.8)
-    data["text"].append(f"{period_hover(span.start, span.end)}<br>{text}")
+    data["text"].append(f"{span.hover}<br>{text}")

@@ -105,15 +105,22 @@ RANKING_COLUMNS = [
 ]
 
 
-def ranking(*, start: dt.date, end: dt.date, company: str | None = None) -> dict[str, dict[str, Point]]:
-    """For each country, each company's requests in the period: own total, else the sum of its kinds."""
-    spans = spans_of(ReportingPeriod.objects.chart_timeline(scope="total", company=company))
-    figures = Figure.objects.for_country_ranking(start=start, end=end, request_types=TOTAL_TYPES, company=company)
+def ranking(
+    *, start: dt.date, end: dt.date, company: str | None = None, spans: list[Span] | None = None
+) -> dict[str, dict[str, Point]]:
+    """For each country, each company's requests in the period: own total, else the sum of its kinds. ``spans``:
+    the whole-company periods when the caller has them already."""
+    if spans is None:
+        spans = spans_of(ReportingPeriod.objects.chart_timeline(scope="total", company=company))
+    scope = spans[0].scope if spans else "total"
+    figures = Figure.objects.for_country_ranking(
+        start=start, end=end, request_types=TOTAL_TYPES, company=company, scope=scope
+    )
     rows = rows_of(figures, spans)
     result: dict[str, dict[str, Point]] = {}
     for (jurisdiction, slug), company_rows in group(rows, "jurisdiction", "company").items():
         first = company_rows[0]
-        span = Span(slug, first.company_name, "total", start, end, first.period_source_id, first.period_id)
+        span = Span(slug, first.company_name, first.scope, start, end, first.period_source_id, first.period_id)
         point = total_point(span, {row.request_type: row for row in company_rows})
         if point.status != "not reported":
             result.setdefault(jurisdiction, {})[slug] = point
@@ -268,7 +275,7 @@ def company_countries(state: dict[str, str]) -> Chart:
         return empty_chart("company-countries", state, message, subtitle, [])
     start, end = choose_period(available, state["period"])
     state = {**state, "period": period_param(start, end)}
-    by_country = ranking(start=start, end=end, company=context.slug)
+    by_country = ranking(start=start, end=end, company=context.slug, spans=context.spans)
     options = tuple(Option(period_param(*p), period_label(*p)) for p in sorted(set(available), reverse=True))
     controls = [Control("period", "Period", options, state["period"])]
     if not by_country:

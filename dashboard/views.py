@@ -7,22 +7,23 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Iterable
-from functools import wraps
+from functools import cache, wraps
 from typing import Any
 
 from django.conf import settings
 from django.db import connection
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBase, JsonResponse
 from django.shortcuts import get_object_or_404, render
-from django.urls import reverse_lazy
+from django.urls import reverse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
 from dashboard.caching import cached_public
 from dashboard.chart_data import TOTAL
 from dashboard.chart_types import JURISDICTION_CODE, TYPE_CHOICES
-from dashboard.charts import Chart, ChartParamError, Control, UnknownChart, build_chart
+from dashboard.charts import Chart, ChartParamError, Control, SourceEntry, UnknownChart, build_chart
 from reports.models import Company, EmergencyDisclosure, Figure, ReportingPeriod
+from reports.periods import period_dates
 from reports.statements import jurisdiction_name
 from reports.vocabulary import REQUEST_TYPE_DEFINITIONS
 
@@ -31,7 +32,6 @@ log = logging.getLogger(__name__)
 #: The charts of a company page, in the order they appear.
 COMPANY_CHARTS = ("company-requests", "company-outcomes", "company-national-security", "company-countries")
 HOME_CHART = {"type": TOTAL, "jurisdiction": "US", "measure": "requests"}
-_COUNTRY_URL = reverse_lazy("country", args=["XX"])
 
 
 def answers_bad_params(view: Callable[..., HttpResponseBase]) -> Callable[..., HttpResponseBase]:
@@ -104,6 +104,7 @@ def company(request: HttpRequest, slug: str) -> HttpResponse:
         "charts": [chart for chart in charts if chart.has_data or chart.slug == COMPANY_CHARTS[0]],
         "filters": filters(charts),
         "scopes": _scopes(periods),
+        "reports": _reports(company, periods),
         # The government filter already lists them (for the scope shown): no second query.
         "jurisdictions": _governments(charts),
     }
@@ -206,7 +207,31 @@ def _governments(charts: Iterable[Chart]) -> list[tuple[str, str]]:
 
 def country_url(code: str) -> str:
     # One reverse() for a list of some 250 links: resolving each one costs more than the rest of the page.
-    return str(_COUNTRY_URL).replace("XX", code)
+    return _url_pattern("country", "XX").replace("XX", code)
+
+
+@cache
+def _url_pattern(name: str, *placeholders: str) -> str:
+    """A route's path with placeholders, resolved once per process (the URLconf does not change)."""
+    return reverse(name, args=list(placeholders))
+
+
+def _reports(company: Company, periods: list[ReportingPeriod]) -> list[dict[str, Any]]:
+    """The company's reports as its table lists them, links built from one reverse() (a company has dozens)."""
+    pattern = _url_pattern("report", "COMPANY", "SCOPE", "START", "END").replace("COMPANY", company.slug)
+    return [
+        {
+            "url": pattern.replace("SCOPE", period.scope)
+            .replace("START", f"{period.start}")
+            .replace("END", f"{period.end}"),
+            "label": period.label,
+            "dates": period_dates(period.start, period.end),
+            "scope": period.get_scope_display(),
+            "figures": period.figure_count,  # type: ignore[attr-defined]
+            "source": SourceEntry.of(period.source) if period.source else None,
+        }
+        for period in periods
+    ]
 
 
 def _scopes(periods: list[ReportingPeriod]) -> list[dict[str, Any]]:

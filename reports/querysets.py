@@ -367,12 +367,18 @@ class FigureQuerySet(_FigureBase):
         return queryset.chart_rows()
 
     def for_country_ranking(
-        self, *, start: dt.date, end: dt.date, request_types: Iterable[str], company: str | None = None
+        self,
+        *,
+        start: dt.date,
+        end: dt.date,
+        request_types: Iterable[str],
+        company: str | None = None,
+        scope: str = "total",
     ) -> Any:
-        """Request counts of every country for the whole-company periods with these dates."""
+        """Request counts of every country for the periods of one scope with these dates."""
         from reports.models import ReportingPeriod
 
-        periods = ReportingPeriod.objects.filter(scope="total", start=start, end=end)
+        periods = ReportingPeriod.objects.filter(scope=scope, start=start, end=end)
         if company is not None:
             periods = periods.filter(company__slug=company)
         # Through the periods: SQLite then reads the figures by their period index instead of scanning them.

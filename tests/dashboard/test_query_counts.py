@@ -21,8 +21,8 @@ COPIED_JURISDICTIONS = ("US", "WW", "NON-US", "DE", "FR", "IN")
 EXPECTED = {
     "/": 8,
     "/companies/amazon/": 15,
-    "/companies/google/": 18,
-    "/companies/meta/": 17,
+    "/companies/google/": 17,
+    "/companies/meta/": 16,
     "/request-types/": 2,
     "/request-types/subpoena/": 9,
     "/request-types/nsl/": 8,
