@@ -255,3 +255,13 @@ def test_every_registered_chart_builds_a_valid_plotly_figure_from_the_bundled_da
         chart = build_chart(slug, states.get(slug, {}))
         go.Figure(chart.figure)  # raises ValueError on any invalid property
         assert chart.summary and chart.title, slug
+
+
+def test_the_governments_of_a_company_are_ranked_within_the_scope_shown() -> None:
+    google = CompanyFactory(slug="google", name="Google")
+    total = ReportingPeriodFactory(company=google, **half(2021, 2))
+    FigureFactory(period=total, request_type="all", jurisdiction="DE", value=8000)
+    workspace = ReportingPeriodFactory(company=google, scope="enterprise-workspace", **half(2021, 2))
+    FigureFactory(period=workspace, request_type="all", jurisdiction="DE", value=12)
+    chart = build_chart("company-countries", {"company": "google", "scope": "enterprise-workspace"})
+    assert chart.title == "Germany made the most requests in H2 2021: 12 to Google"
