@@ -128,15 +128,22 @@ def _restore_tables(connection: object, tables: list[tuple[str, list[str], list[
             cursor.execute(f"DELETE FROM {quote(table)}")
             if not rows:
                 continue
-            marks = ", ".join(["%s"] * len(columns))
-            cursor.executemany(
-                f"INSERT INTO {quote(table)} ({', '.join(quote(c) for c in columns)}) VALUES ({marks})",
-                rows,
-            )
+            column_list = ", ".join(quote(c) for c in columns)
             if connection.vendor == "postgresql":  # type: ignore[attr-defined]
+                # COPY is about twenty times faster than INSERTs for ~110,000 rows, and the replica role
+                # keeps the deferred checks (foreign keys, parts-not-above-total) from re-checking, at
+                # each test's teardown, rows the real load already checked.
+                cursor.execute("SET session_replication_role = replica")
+                with cursor.cursor.copy(f"COPY {quote(table)} ({column_list}) FROM STDIN") as copy:
+                    for row in rows:
+                        copy.write_row(row)
+                cursor.execute("SET session_replication_role = DEFAULT")
                 cursor.execute(
                     f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), (SELECT MAX(id) FROM {quote(table)}))"
                 )
+            else:
+                marks = ", ".join(["%s"] * len(columns))
+                cursor.executemany(f"INSERT INTO {quote(table)} ({column_list}) VALUES ({marks})", rows)
 
 
 @pytest.fixture(autouse=True)
