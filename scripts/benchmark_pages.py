@@ -176,6 +176,15 @@ def render(results: list[Result], runs: int) -> str:
         "|---|---:|---:|---:|---:|---:|---:|---:|---|",
     ]
     lines += [result.row() for result in results]
+    lines += [
+        "",
+        "The heaviest pages are the company pages of Google, Meta and Apple: four charts, each reading a few "
+        "hundred to a few thousand figures, building its Plotly figure (unvalidated at request time; the tests "
+        "validate every chart) and its table, plus filters listing up to some 250 governments. The query count "
+        "does not grow with the data (tests/dashboard/test_query_counts.py). plotly.js basic is 386 KB of every "
+        "page's size and is cached by the browser after the first page; the HTML itself is 2–22 KB. In "
+        "production the page cache answers a repeat visit without rendering at all.",
+    ]
     return "\n".join(lines) + "\n"
 
 
