@@ -23,6 +23,7 @@ import sys
 import tempfile
 import time
 import urllib.request
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -195,11 +196,19 @@ class Stack:
             self.server.wait(timeout=10)
         self.server = None
 
-    def warm(self, paths: object) -> None:
-        for path in paths:  # type: ignore[attr-defined]
+    def warm(self, paths: Iterable[str]) -> None:
+        """Fill the caches, then a short burst so every worker thread has its connections open."""
+        for path in paths:
             for _ in range(3):
                 with urllib.request.urlopen(self.base + path, timeout=30) as response:  # noqa: S310
                     response.read()
+            run(["hey", "-z", "2s", "-c", "20", "-q", "10", self.base + path], timeout=60)
+
+    def wire_bytes(self, path: str) -> int:
+        """Bytes of one answer as a browser gets it (gzip accepted), as hey asks for it too."""
+        request = urllib.request.Request(self.base + path, headers={"Accept-Encoding": "gzip"})  # noqa: S310
+        with urllib.request.urlopen(request, timeout=30) as response:  # noqa: S310
+            return len(response.read())
 
     def load(self, name: str, path: str, *, mode: str, rate: int, seconds: int) -> Result:
         # hey -q is per worker and a worker waits for each answer, so slow answers would lower the rate
@@ -211,7 +220,10 @@ class Stack:
         cpu_before = self._server_cpu_seconds()
         command = ["hey", "-z", f"{seconds}s", "-c", str(workers), "-q", str(per_worker), "-t", "10", self.base + path]
         output = run(command, timeout=seconds + 60)
+        if "Error distribution:" in output:
+            step("hey reported errors:\n" + output.split("Error distribution:", 1)[1].strip()[:2000])
         result = parse_hey(output, route=name, mode=mode, rate=workers * per_worker, load_average=load_average)
+        result.size_bytes = self.wire_bytes(path)
         if result.responses:
             result.server_cpu_ms = (self._server_cpu_seconds() - cpu_before) * 1000 / result.responses
         return result
@@ -267,7 +279,7 @@ def parse_hey(output: str, *, route: str, mode: str, rate: int, load_average: fl
         p99_ms=number(r"99%+ in ([\d.]+) secs") * 1000,
         responses=sum(statuses.values()),
         errors=non_200 + transport_errors,
-        size_bytes=int(number(r"Size/request:\s+(\d+) bytes")) if "Size/request" in output else 0,
+        size_bytes=0,  # hey counts decompressed bodies as unknown; measured by Stack.wire_bytes
         load_average=load_average,
     )
 
@@ -275,7 +287,8 @@ def parse_hey(output: str, *, route: str, mode: str, rate: int, load_average: fl
 def table(results: list[Result], args: argparse.Namespace) -> str:
     lines = [
         f"gunicorn {args.workers} workers x {args.threads} threads; {args.duration} s per row; "
-        f"{os.cpu_count()} CPUs shared with other work (1-min load average before each row shown)",
+        f"{os.cpu_count()} CPUs shared with other work; bytes as sent when gzip is accepted; "
+        "load: the 1-minute load average before each row",
         "",
         "| route | mode | asked req/s | got req/s | p50 ms | p95 ms | p99 ms | errors | bytes | CPU ms/req | load |",
         "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
