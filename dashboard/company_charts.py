@@ -197,7 +197,13 @@ def company_requests(state: dict[str, str]) -> Chart:
     noun = f"{in_sentence(measure_label(measure))} {from_whom(jurisdiction)}"
     subtitle = f"{context.name}{context.scope_phrase}: {noun}, by kind of demand, per reporting period."
     if not series:
-        message = f"{context.name} publishes no {noun} by kind{context.scope_phrase}."
+        # Listed but not given (Amazon's reports drawn as images) is not the same as never published.
+        reasons = sorted({r.note for r in chosen if r.note})
+        if chosen:
+            message = f"No figure yet for {context.name}'s {noun}{context.scope_phrase}"
+            message += f": {'; '.join(reasons)}." if reasons else ": its reports list them but give no number."
+        else:
+            message = f"{context.name} publishes no {noun} by kind{context.scope_phrase}."
         return empty_chart("company-requests", state, message, subtitle, controls)
     breaks = ordered_breaks(context.breaks() + _category_breaks(series, context.spans, context.name))
     traces: list[go.BaseTraceType] = []
@@ -245,7 +251,8 @@ def _requests_finding(name: str, series: dict[str, list[Point]], measure: str, j
         for p in points
         if p.span.end == last_end and p.status != "not reported"
     }
-    parts = {k: p for k, p in latest.items() if k not in ("all", "legal-process")} or latest
+    # The headline kind: the largest demand for data, not a total and not a request to preserve it.
+    parts = {k: p for k, p in latest.items() if k not in ("all", "legal-process", "preservation")} or latest
     kind, point = max(parts.items(), key=lambda item: item[1].value if item[1].value is not None else item[1].high or 0)
     noun = (
         noun_for(kind, "requests")

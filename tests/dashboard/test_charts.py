@@ -265,3 +265,13 @@ def test_the_governments_of_a_company_are_ranked_within_the_scope_shown() -> Non
     FigureFactory(period=workspace, request_type="all", jurisdiction="DE", value=12)
     chart = build_chart("company-countries", {"company": "google", "scope": "enterprise-workspace"})
     assert chart.title == "Germany made the most requests in H2 2021: 12 to Google"
+
+
+def test_a_kind_a_report_lists_without_a_number_says_why_rather_than_that_nothing_was_published() -> None:
+    period = ReportingPeriodFactory(company=amazon(), scope="excluding-aws", **half(2022, 1))
+    FigureFactory(period=period, request_type="all", value=None, note="Drawn as an image in the report")
+    chart = build_chart("company-requests", {"company": "amazon", "scope": "excluding-aws"})
+    assert not chart.has_data
+    assert chart.title == (
+        "No figure yet for Amazon's requests from U.S. authorities (Excluding AWS): Drawn as an image in the report."
+    )
