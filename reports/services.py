@@ -394,7 +394,7 @@ def _create_with_history(figures: list[Figure], *, user: AbstractBaseUser | None
     extra = [quote(history._meta.get_field(name).column) for name in names]
     # Only model metadata is spliced in; every value is a bound parameter.
     sql = (
-        f"INSERT INTO {quote(history._meta.db_table)} ({', '.join(columns + extra)}) "  # noqa: S608
+        f"INSERT INTO {quote(history._meta.db_table)} ({', '.join(columns + extra)}) "  # noqa: S608  # nosec B608
         f"SELECT {', '.join(columns)}, %s, %s, %s, %s FROM {quote(Figure._meta.db_table)} WHERE id IN ({{}})"
     )
     now = timezone.now()
