@@ -11,7 +11,9 @@ from reports.models import Figure, ImportRun, ReportingPeriod, SourceDocument, S
 
 pytestmark = pytest.mark.django_db
 
-HEADER = "company,scope,period_start,period_end,jurisdiction,request_type,measure,value,value_min,value_max,source_url\n"
+HEADER = (
+    "company,scope,period_start,period_end,jurisdiction,request_type,measure,value,value_min,value_max,source_url\n"
+)
 URL = "https://www.amazon.com/report.pdf"
 
 
