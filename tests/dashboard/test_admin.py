@@ -87,7 +87,9 @@ def test_a_period_that_ends_before_it_starts_is_refused(staff: Client) -> None:
 def test_changing_a_published_period_asks_why_and_records_the_reason(staff: Client) -> None:
     period = ReportingPeriodFactory(notes="")
     url = f"/admin/reports/reportingperiod/{period.pk}/change/"
-    data = period_form(period.company_id, period.source_id, [], start="2020-01-01", end="2020-06-30", status="published")
+    data = period_form(
+        period.company_id, period.source_id, [], start="2020-01-01", end="2020-06-30", status="published"
+    )
     data["notes"] = "Counts now include AWS."
     response = staff.post(url, data)
     assert "say why you are changing it" in response.content.decode()

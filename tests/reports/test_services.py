@@ -108,7 +108,7 @@ def test_it_reports_every_problem_of_a_document_row_by_row() -> None:
     assert run.errors[0].startswith("figures.csv, row 2") and run.errors[1].startswith("figures.csv, row 3")
 
 
-def test_publishing_needs_a_source_and_bumps_the_cache_generation(django_capture_on_commit_callbacks) -> None:  # noqa: ANN001
+def test_publishing_needs_a_source_and_bumps_the_cache_generation(django_capture_on_commit_callbacks) -> None:
     run_import(GOOD)
     period = ReportingPeriod.objects.get()
     from dashboard.caching import current_generation
