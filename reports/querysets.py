@@ -225,8 +225,11 @@ class ReportingPeriodQuerySet(_PeriodBase):
 
     def timeline_of(self, company: Company) -> ReportingPeriodQuerySet:
         """Every published period of a company, every scope, oldest first: a report page's neighbours."""
-        return self.published().filter(company=company).only("company", "scope", "start", "end").order_by(
-            "start", "end", "scope"
+        return (
+            self.published()
+            .filter(company=company)
+            .only("company", "scope", "start", "end")
+            .order_by("start", "end", "scope")
         )
 
     def backed_by(self, document: SourceDocument) -> ReportingPeriodQuerySet:
