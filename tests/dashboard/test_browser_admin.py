@@ -1,0 +1,80 @@
+"""Staff enter a reporting period with an exact figure, a band and a not-reported figure in the admin,
+in Debian's Chromium, publish it, and readers find it on the report page; a bad band gets a sentence."""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+import pytest
+from django.contrib.auth.models import User
+
+from reports.models import Figure, ReportingPeriod
+from tests.factories import CompanyFactory, SourceDocumentFactory
+
+pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.django_db(transaction=True)]
+
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+PASSWORD = "a long enough password for tests"
+
+
+def sign_in(page: Any, base: str) -> None:
+    User.objects.create_superuser("editor", "editor@example.org", PASSWORD)
+    page.goto(base + "/admin/login/?next=/admin/")
+    page.fill("#id_username", "editor")
+    page.fill("#id_password", PASSWORD)
+    page.click("input[type=submit]")
+    page.wait_for_url(base + "/admin/")
+
+
+def fill_figure(page: Any, index: int, request_type: str, **values: str) -> None:
+    page.fill(f"#id_figures-{index}-jurisdiction", "US")
+    page.select_option(f"#id_figures-{index}-request_type", request_type)
+    page.select_option(f"#id_figures-{index}-measure", "requests")
+    for name, value in values.items():
+        page.fill(f"#id_figures-{index}-{name}", value)
+
+
+def test_staff_enter_and_publish_a_period_with_an_exact_figure_a_band_and_a_gap(live_server: Any, page: Any) -> None:
+    base = live_server.url
+    CompanyFactory(slug="amazon", name="Amazon")
+    source = SourceDocumentFactory(title="Amazon Information Request Report H1 2021")
+    sign_in(page, base)
+
+    page.goto(base + "/admin/reports/reportingperiod/add/")
+    page.select_option("#id_company", label="Amazon")
+    page.select_option("#id_scope", "total")
+    page.fill("#id_start", "2021-01-01")
+    page.fill("#id_end", "2021-06-30")
+    # The source is an autocomplete field: search for the document and pick it, as staff do.
+    page.click(".field-source .select2-selection")
+    page.fill(".select2-search__field", "H1 2021")
+    page.click(f".select2-results__option:has-text('{source.title}')")
+    fill_figure(page, 0, "subpoena", value="2416")
+    fill_figure(page, 1, "national-security", value_min="500", value_max="249")
+    fill_figure(page, 2, "search-warrant", note="Drawn as an image in the report")
+    page.click("input[name=_save]")
+    page.wait_for_selector(".errornote")
+    assert "The band minimum (500) is above its maximum (249)." in page.inner_text("#content")
+    assert not ReportingPeriod.objects.exists()
+
+    page.fill("#id_figures-1-value_min", "0")
+    page.click("input[name=_save]")
+    page.wait_for_selector(".messagelist .success")
+    period = ReportingPeriod.objects.get()
+    assert period.status == "draft"
+    assert sorted(f.kind for f in Figure.objects.filter(period=period)) == ["band", "exact", "not-reported"]
+    report_url = base + "/reports/amazon/total/2021-01-01/2021-06-30/"
+    assert page.request.get(report_url).status == 404
+
+    page.goto(base + "/admin/reports/reportingperiod/")
+    page.check(f"input[name=_selected_action][value='{period.pk}']")
+    page.select_option("select[name=action]", "publish")
+    page.click("button[name=index]")
+    page.wait_for_selector(".messagelist .success")
+    assert "Published 1 period." in page.content()
+
+    page.goto(report_url)
+    text = page.inner_text("main")
+    assert "2,416" in text and "0–249" in text and "not reported" in text
