@@ -17,7 +17,7 @@ from django.conf import settings
 from django.http import HttpRequest, HttpResponse, HttpResponseBase, HttpResponseNotFound, JsonResponse, QueryDict
 from django.shortcuts import render
 from django.template.loader import render_to_string
-from django.urls import Resolver404, path, resolve
+from django.urls import NoReverseMatch, Resolver404, path, resolve
 from django.views.decorators.clickjacking import xframe_options_exempt
 from django.views.decorators.http import require_GET
 
@@ -184,7 +184,8 @@ def _state_on_page(slug: str, path: str, query: QueryDict, path_kwargs: dict[str
             state[param.name] = str(next(iter(path_kwargs.values())))
     try:
         page = spec.page(spec.clean(state))
-    except (ChartParamError, LookupError):
+    except (ChartParamError, LookupError, NoReverseMatch):
+        # A chart whose page needs state this path does not give (a company chart on an index page).
         return None
     return state if urlsplit(page).path == path else None
 

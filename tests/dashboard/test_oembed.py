@@ -119,3 +119,11 @@ def test_a_page_that_shows_a_chart_advertises_its_oembed_and_preview_image(clien
 
 def test_a_page_without_a_chart_advertises_no_oembed(client: Client) -> None:
     assert "json+oembed" not in client.get("/methodology/").content.decode()
+
+
+@pytest.mark.parametrize("path", ["/emergency-disclosures/", "/request-types/"])
+def test_a_page_address_without_a_chart_anchor_is_found_or_refused_never_an_error(client, path: str) -> None:
+    from django.conf import settings
+
+    response = client.get("/oembed", {"url": settings.SITE_URL + path})
+    assert response.status_code in (200, 404)
