@@ -42,6 +42,7 @@ lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/bandit -r dashboard reports -ll -q
+	$(BIN)/mypy dashboard reports
 
 format: install
 	$(BIN)/ruff format .

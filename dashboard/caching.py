@@ -119,8 +119,10 @@ def cached_public(
                 response: HttpResponseBase = HttpResponseNotModified()
             else:
                 key = f"page:{number}:{hashlib.sha256(full_path.encode()).hexdigest()}"
-                response = shared_get(key) if settings.PAGE_CACHE_SECONDS else None
-                if response is None:
+                cached: HttpResponseBase | None = shared_get(key) if settings.PAGE_CACHE_SECONDS else None
+                if cached is not None:
+                    response = cached
+                else:
                     response = view(request, *args, **kwargs)
                     if isinstance(response, HttpResponse) and response.status_code == 200 and not response.cookies:
                         if hasattr(response, "render") and callable(response.render):

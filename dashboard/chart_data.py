@@ -295,11 +295,19 @@ def total_point(span: Span, by_type: dict[str, Row]) -> Point:
     kinds = tuple(sorted((row.request_type for row in parts), key=request_type_sort_key))
     basis = f"{kinds_text(kinds)}: the only kind its report lists" if len(parts) == 1 else f"sum of {kinds_text(kinds)}"
     if any(row.value is None for row in parts):
-        low = sum((row.value if row.value is not None else row.value_min for row in parts), Decimal(0))
-        high = sum((row.value if row.value is not None else row.value_max for row in parts), Decimal(0))
+        low = sum((_exact_or(row, row.value_min) for row in parts), Decimal(0))
+        high = sum((_exact_or(row, row.value_max) for row in parts), Decimal(0))
         return Point(span, low=low, high=high, basis=basis, parts=kinds, source_ids=_source_ids(parts))
     value = sum((row.value for row in parts if row.value is not None), Decimal(0))
     return Point(span, value=value, basis=basis, parts=kinds, source_ids=_source_ids(parts))
+
+
+def _exact_or(row: Row, band_end: Decimal | None) -> Decimal:
+    """A reported row's exact value, else ``band_end`` (a reported row without one is a band, and a band has both
+    ends: a constraint on Figure)."""
+    number = row.value if row.value is not None else band_end
+    assert number is not None, "a reported figure has a value or a whole band"
+    return number
 
 
 def _point_from(span: Span, row: Row, *, basis: str = "as published") -> Point:

@@ -21,7 +21,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from functools import cache
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypedDict
 from urllib.parse import urlencode
 
 import plotly.graph_objects as go
@@ -497,7 +497,14 @@ def base_layout(*, y_title: str = "", percent: bool = False, height: int = 420, 
     )
 
 
-def break_marks(breaks: Iterable[Break]) -> dict[str, list[dict[str, Any]]]:
+class BreakMarks(TypedDict):
+    """Layout keys for ``base_layout(**break_marks(...))``."""
+
+    shapes: list[dict[str, Any]]
+    annotations: list[dict[str, Any]]
+
+
+def break_marks(breaks: Iterable[Break]) -> BreakMarks:
     """A vertical dotted line for each date the reporting changes, labelled with the numbers of its notes
     ('4, 5' when two changes fall on one date, so the labels never overlap)."""
     by_day: dict[str, list[tuple[int, Break]]] = {}

@@ -303,13 +303,15 @@ def _counts(chosen: Any, published: Any, form: TrackerFilters) -> dict[str, Any]
 
 
 def _explanation(published: Any) -> dict[str, Any]:
+    # published_periods and reports_emergency(_here) are annotations, like figure_count in views.py: mypy sees a
+    # queryset method's declared Company, not what it annotated.
     reporting = list(Company.objects.with_emergency_reporting("US"))
     return {
         "standards": company_standards(published.stated_standards()),
         "emergency_figures": emergency_figures("US"),
-        "not_reporting": [_coloured(c) for c in reporting if c.published_periods and not c.reports_emergency],
-        "no_reports_held": [c for c in reporting if not c.published_periods],
-        "reporting_elsewhere": [c for c in reporting if c.reports_emergency and not c.reports_emergency_here],
+        "not_reporting": [_coloured(c) for c in reporting if c.published_periods and not c.reports_emergency],  # type: ignore[attr-defined]
+        "no_reports_held": [c for c in reporting if not c.published_periods],  # type: ignore[attr-defined]
+        "reporting_elsewhere": [c for c in reporting if c.reports_emergency and not c.reports_emergency_here],  # type: ignore[attr-defined]
     }
 
 

@@ -58,9 +58,9 @@ def updates() -> list[Entry]:
                 f"Emergency disclosure: {item.title}",
                 link,
                 item.summary,
-                item.published_at,
+                item.published_at,  # type: ignore[attr-defined]
                 f"{link}#published",
-            )  # type: ignore[attr-defined]
+            )
         )
     for correction in public_corrections()[:ENTRIES_PER_KIND]:
         # A removed record has no page left; the corrections page still lists it.

@@ -662,6 +662,8 @@ class _Parser:
     def band(self, cells: list[str], line: int, low: str, high: str) -> tuple[Decimal | None, Decimal | None, str]:
         where = f"{self.columns.where(line, low)} and {self.columns.header[self.columns.index[high]]}"
         low_text, high_text = self.columns.cell(cells, low), self.columns.cell(cells, high)
+        minimum: Decimal | None
+        maximum: Decimal | None
         if "-" in low_text and not high_text:  # one cell holding "0-499"
             minimum, maximum = parse_band(low_text, filename=self.filename, location=where)
             return minimum, maximum, where
