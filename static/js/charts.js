@@ -1,5 +1,9 @@
 /* Draws every chart of the page from the Plotly figure the server built (dashboard/charts.py),
    sent as JSON in a <script type="application/json"> next to it: no inline code, no CDN.
+   Loaded in <head> without defer, so the js class is on <html> before first paint; the rest waits
+   for the page. plotly.js is not in the page: this file adds its <script> (the same-origin URL in
+   its own data-plotly attribute) when the first chart comes near the viewport, and draws each
+   chart when it does. Until then the chart's box keeps its height (min-height from the server).
    Also: dark mode (the reader's system setting, or <html data-theme>), tabs for each chart's
    Chart / Table / Sources / Download / Embed / Cite panels, copy buttons, and filter forms that
    apply as soon as a value changes. Everything works without this file, only less comfortably. */
@@ -11,6 +15,47 @@
   var LIGHT = { text: "#1d1d1f", muted: "#5b5b66", grid: "#e4e4ea", zero: "#b8b8c0", paper: "#ffffff" };
   var DARK = { text: "#ececf1", muted: "#a9a9b6", grid: "#34353c", zero: "#5a5b64", paper: "#1c1d22" };
   var drawn = [];
+  var loader = document.currentScript || document.querySelector("script[data-plotly]");
+  var PLOTLY_URL = loader ? loader.getAttribute("data-plotly") : null;
+  var plotlyLoading = false;
+  var waiting = [];
+
+  /* Runs callback once plotly.js is there, adding its <script> the first time it is needed. */
+  function withPlotly(callback) {
+    if (window.Plotly) {
+      callback();
+      return;
+    }
+    waiting.push(callback);
+    if (plotlyLoading || !PLOTLY_URL) return;
+    plotlyLoading = true;
+    var script = document.createElement("script");
+    script.src = PLOTLY_URL;
+    script.async = true;
+    script.addEventListener("load", function () {
+      var queue = waiting;
+      waiting = [];
+      queue.forEach(function (run) { run(); });
+    });
+    document.head.appendChild(script);
+  }
+
+  /* Draws each chart when it comes within 200px of the viewport (a hidden tab's, when it is shown). */
+  function drawWhenNear(plots) {
+    if (!plots.length) return;
+    if (!("IntersectionObserver" in window)) {
+      withPlotly(function () { plots.forEach(draw); });
+      return;
+    }
+    var observer = new IntersectionObserver(function (entries) {
+      entries.forEach(function (entry) {
+        if (!entry.isIntersecting) return;
+        observer.unobserve(entry.target);
+        withPlotly(function () { draw(entry.target); });
+      });
+    }, { rootMargin: "200px 0px" });
+    plots.forEach(function (plot) { observer.observe(plot); });
+  }
 
   function isDark() {
     var theme = root.getAttribute("data-theme");
@@ -65,7 +110,7 @@
 
   function draw(element) {
     var source = document.getElementById(element.getAttribute("data-figure"));
-    if (!source || !window.Plotly) return;
+    if (!source || !window.Plotly || element.dataDemandsFigure) return;
     var figure = JSON.parse(source.textContent);
     element.dataDemandsFigure = figure;
     window.Plotly.newPlot(element, figure.data, themed(figure.layout, element.clientWidth, figure.data), CONFIG);
@@ -193,7 +238,7 @@
 
   function start() {
     document.querySelectorAll(".chart-frame").forEach(tabs);
-    document.querySelectorAll(".chart-plot[data-figure]").forEach(draw);
+    drawWhenNear(Array.prototype.slice.call(document.querySelectorAll(".chart-plot[data-figure]")));
     copyButtons();
     autosubmit();
     if (media) {

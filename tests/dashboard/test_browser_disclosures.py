@@ -143,6 +143,7 @@ def test_the_tracker_reads_well_draws_its_timeline_and_passes_axe(live_server: A
     assert "12 disclosures are on record" in totals.inner_text()
     assert totals.bounding_box()["y"] + totals.bounding_box()["height"] < 900
     # charts.js drew the timeline with plotly: one row per company, the batch's count as its label.
+    page.locator(".chart-plot").first.scroll_into_view_if_needed()  # drawn when it nears the viewport
     page.wait_for_selector(".chart-plot .main-svg")
     assert page.locator(".chart-plot .ytick text").all_text_contents() == ["Google", "Ring"]
     assert "11" in page.locator(".chart-plot .textpoint").all_text_contents()

@@ -93,7 +93,9 @@ def offered_embed_code(page: Any, url: str) -> str:
 
 def embed_frame(page: Any, site_url: str) -> Any:
     """The frame of the first embed on the page, once its chart is drawn."""
-    frame = page.wait_for_selector(f'iframe[src^="{site_url}/embed/"]').content_frame()
+    iframe = page.wait_for_selector(f'iframe[src^="{site_url}/embed/"]')
+    iframe.scroll_into_view_if_needed()  # charts.js draws the chart when it nears the viewport
+    frame = iframe.content_frame()
     frame.wait_for_selector(".chart-plot .main-svg", state="attached")
     return frame
 

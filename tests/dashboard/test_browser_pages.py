@@ -59,7 +59,13 @@ def serious_violations(page: Any) -> list[str]:
 
 
 def drawn(page: Any, expected: int | None = None) -> int:
-    """Wait until plotly.js has drawn every chart of the page (its SVG root has class main-svg)."""
+    """Wait until plotly.js has drawn every chart of the page (its SVG root has class main-svg).
+
+    charts.js draws a chart only when it nears the viewport: scroll to each one, as a reader does."""
+    for plot in page.locator(".chart-plot").all():
+        if plot.is_visible():
+            plot.scroll_into_view_if_needed()
+            plot.locator(".main-svg").first.wait_for(state="attached")
     page.wait_for_function(
         "[...document.querySelectorAll('.chart-plot')].every(plot => plot.querySelector('.main-svg'))"
         " && document.querySelectorAll('.chart-plot').length > 0"
