@@ -7,6 +7,8 @@ from typing import Any
 from django.conf import settings
 from django.http import HttpRequest
 
+from dashboard.charts import CHART_THEMES
+
 
 def site(request: HttpRequest) -> dict[str, Any]:
-    return {"SITE_URL": settings.SITE_URL, "SITE_NAME": "Data Demands"}
+    return {"SITE_URL": settings.SITE_URL, "SITE_NAME": "Data Demands", "CHART_THEMES": CHART_THEMES}

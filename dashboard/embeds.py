@@ -223,4 +223,5 @@ urlpatterns = [
     path("oembed", oembed, name="oembed"),
     path("charts/<slug:slug>.png", images.chart_image, {"fmt": "png"}, name="chart_png"),
     path("charts/<slug:slug>.svg", images.chart_image, {"fmt": "svg"}, name="chart_svg"),
+    path("charts/<slug:slug>/preview.svg", images.chart_preview, name="chart_preview"),
 ]

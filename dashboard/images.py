@@ -18,7 +18,8 @@ import shutil
 import tempfile
 import textwrap
 import threading
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from functools import wraps
 from pathlib import Path
 from queue import Empty, Queue
 from typing import Any
@@ -28,7 +29,15 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.views.decorators.http import require_GET
 
 from dashboard.caching import cached_public, current_generation
-from dashboard.charts import Chart, ChartParamError, UnknownChart, build_chart
+from dashboard.charts import (
+    CHART_THEMES,
+    PREVIEW_WIDTHS,
+    Chart,
+    ChartParamError,
+    UnknownChart,
+    build_chart,
+    themed_figure,
+)
 
 log = logging.getLogger(__name__)
 
@@ -118,14 +127,16 @@ def image_path(generation: int, key: str, fmt: str) -> Path:
     return image_dir(generation) / f"{digest}.{fmt}"
 
 
-def cached_render(generation: int, key: str, fmt: str, figure: dict[str, Any]) -> bytes:
+def cached_render(
+    generation: int, key: str, fmt: str, figure: dict[str, Any], *, width: int = IMAGE_WIDTH, height: int = IMAGE_HEIGHT
+) -> bytes:
     """The image for ``key`` in this generation: read from disk, or drawn once and written atomically."""
     path = image_path(generation, key, fmt)
     try:
         return path.read_bytes()
     except FileNotFoundError:
         pass
-    data = render_figure(figure, fmt)
+    data = render_figure(figure, fmt, width=width, height=height)
     path.parent.mkdir(parents=True, exist_ok=True)
     # Write then rename, so a concurrent reader never sees half a file.
     with tempfile.NamedTemporaryFile(dir=path.parent, suffix=".part", delete=False) as handle:
@@ -206,28 +217,68 @@ def _escape(text: str) -> str:
 # --- The route ------------------------------------------------------------------------------------
 
 
+def _answers_bad_states(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    """An unknown chart is a 404 and a state it cannot draw a 400 with the reason, as plain text."""
+
+    @wraps(view)
+    def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        try:
+            return view(request, *args, **kwargs)
+        except UnknownChart as error:
+            raise Http404(str(error)) from error
+        except ChartParamError as error:
+            return _bad_request(str(error))
+
+    return wrapped
+
+
 @require_GET
 @cached_public(max_age=3600, s_maxage=86400)
+@_answers_bad_states
 def chart_image(request: HttpRequest, slug: str, fmt: str) -> HttpResponse:
     """``/charts/<slug>.png|.svg?<state>``: the chart as a picture, drawn once per data generation."""
-    try:
-        chart = build_chart(slug, request.GET)
-    except UnknownChart as error:
-        raise Http404(str(error)) from error
-    except ChartParamError as error:
-        return HttpResponse(str(error), status=400, content_type="text/plain; charset=utf-8")
-    generation, _ = current_generation()
+    chart = build_chart(slug, request.GET)
     figure = image_figure(chart.figure, title=chart.title, subtitle=chart.subtitle, source=source_lines(chart))
+    response = _rendered(f"{slug}?{chart.query_string()}", fmt, figure)
+    if response.status_code == 200:
+        response["Content-Disposition"] = f'inline; filename="data-demands-{slug}.{fmt}"'
+    return response
+
+
+@require_GET
+@cached_public(max_age=3600, s_maxage=86400)
+@_answers_bad_states
+def chart_preview(request: HttpRequest, slug: str) -> HttpResponse:
+    """``/charts/<slug>/preview.svg?<state>&width=&theme=``: the plot alone as a page draws it at one of
+    the PREVIEW_WIDTHS in one theme, shown until plotly.js takes over (templates/charts/_plot.html)."""
+    widths = [str(width) for width, _ in PREVIEW_WIDTHS]
+    width, theme = request.GET.get("width", ""), request.GET.get("theme", "")
+    if width not in widths:
+        return _bad_request(f"width must be one of {', '.join(widths)}; “{width[:20]}” is not.")
+    if theme not in CHART_THEMES:
+        return _bad_request(f"theme must be one of {', '.join(CHART_THEMES)}; “{theme[:20]}” is not.")
+    chart = build_chart(slug, request.GET)
+    figure = themed_figure(chart.figure, width=int(width), theme=theme)
+    layout = figure["layout"]
+    key = f"{slug}?{chart.query_string()}#preview-{width}-{theme}"
+    return _rendered(key, "svg", figure, width=layout["width"], height=layout["height"])
+
+
+def _rendered(key: str, fmt: str, figure: dict[str, Any], **size: int) -> HttpResponse:
+    """The picture of ``figure`` for this data generation, or a 503 a cache must not keep."""
+    generation, _ = current_generation()
     try:
-        data = cached_render(generation, f"{slug}?{chart.query_string()}", fmt, figure)
+        data = cached_render(generation, key, fmt, figure, **size)
     except ImageUnavailable as error:
         response = HttpResponse(str(error), status=503, content_type="text/plain; charset=utf-8")
         response["Retry-After"] = "60"
         response["Cache-Control"] = "no-store"  # a CDN must not keep the outage
         return response
-    response = HttpResponse(data, content_type=FORMATS[fmt])
-    response["Content-Disposition"] = f'inline; filename="data-demands-{slug}.{fmt}"'
-    return response
+    return HttpResponse(data, content_type=FORMATS[fmt])
+
+
+def _bad_request(message: str) -> HttpResponse:
+    return HttpResponse(message, status=400, content_type="text/plain; charset=utf-8")
 
 
 def source_lines(chart: Chart) -> list[str]:

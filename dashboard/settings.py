@@ -6,6 +6,7 @@ tasks eagerly in-process. ``DJANGO_ENV=production`` turns on every deployment sa
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Any
 
@@ -155,6 +156,9 @@ CHROMIUM_PATH = env_str("CHROMIUM_PATH", "/usr/bin/chromium")
 CHART_IMAGE_TIMEOUT_SECONDS = env_int("CHART_IMAGE_TIMEOUT_SECONDS", 45, minimum=5)
 #: Chromium processes one web process may run at once for chart images; more requests wait, then 503.
 CHART_IMAGE_CONCURRENCY = env_int("CHART_IMAGE_CONCURRENCY", 2, minimum=1)
+#: Pages show each chart first as a picture drawn on the server (once per data generation) and load
+#: plotly.js only when the reader reaches for a chart. On by default where Chromium can draw them.
+CHART_PREVIEWS = env_bool("CHART_PREVIEWS", os.access(CHROMIUM_PATH, os.X_OK))
 
 # --- Auth, staff and admin -------------------------------------------------------------------
 ADMIN_PATH = env_path_segment("DJANGO_ADMIN_PATH", "admin/")

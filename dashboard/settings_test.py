@@ -19,6 +19,8 @@ CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"
 CELERY_TASK_ALWAYS_EAGER = True
 TEST_BROKER_URL = CELERY_BROKER_URL
 AXES_ENABLED = True
+# Drawing a preview starts Chromium (about a second): tests of previews switch them on themselves.
+CHART_PREVIEWS = False
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},

@@ -2,8 +2,10 @@
    sent as JSON in a <script type="application/json"> next to it: no inline code, no CDN.
    Loaded in <head> without defer, so the js class is on <html> before first paint; the rest waits
    for the page. plotly.js is not in the page: this file adds its <script> (the same-origin URL in
-   its own data-plotly attribute) when the first chart comes near the viewport, and draws each
-   chart when it does. Until then the chart's box keeps its height (min-height from the server).
+   its own data-plotly attribute) only when it is needed. A chart shown as its preview picture
+   (templates/charts/_plot.html) is drawn when the reader reaches for it (pointer, touch, keyboard
+   focus in its frame); from then on, and for a chart without a picture or whose picture failed,
+   each chart is drawn when it comes near the viewport. Colours come from the page (chart-themes).
    Also: dark mode (the reader's system setting, or <html data-theme>), tabs for each chart's
    Chart / Table / Sources / Download / Embed / Cite panels, copy buttons, and filter forms that
    apply as soon as a value changes. Everything works without this file, only less comfortably. */
@@ -12,8 +14,7 @@
   var root = document.documentElement;
   root.classList.add("js");
   var media = window.matchMedia ? window.matchMedia("(prefers-color-scheme: dark)") : null;
-  var LIGHT = { text: "#1d1d1f", muted: "#5b5b66", grid: "#e4e4ea", zero: "#b8b8c0", paper: "#ffffff" };
-  var DARK = { text: "#ececf1", muted: "#a9a9b6", grid: "#34353c", zero: "#5a5b64", paper: "#1c1d22" };
+  var themes = null; // { light: {...}, dark: {...} } from the page's chart-themes (dashboard.charts.CHART_THEMES)
   var drawn = [];
   var loader = document.currentScript || document.querySelector("script[data-plotly]");
   var PLOTLY_URL = loader ? loader.getAttribute("data-plotly") : null;
@@ -68,9 +69,11 @@
     return JSON.parse(JSON.stringify(value));
   }
 
-  /* The server's layout with the colours of the reader's theme and a tighter fit on a phone. */
+  /* The server's layout with the colours of the reader's theme and a tighter fit on a phone
+     (dashboard.charts.themed_figure draws the preview pictures the same way). */
   function themed(layout, width, data) {
-    var colours = isDark() ? DARK : LIGHT;
+    if (!themes) themes = JSON.parse(document.getElementById("chart-themes").textContent);
+    var colours = isDark() ? themes.dark : themes.light;
     var out = copy(layout || {});
     var narrow = width < 560;
     out.font = Object.assign({}, out.font, { color: colours.text });
@@ -89,7 +92,7 @@
     });
     (out.annotations || []).forEach(function (note) {
       note.font = Object.assign({}, note.font, { color: colours.muted });
-      if (note.bgcolor) note.bgcolor = isDark() ? "rgba(19,20,23,0.7)" : "rgba(255,255,255,0.7)";
+      if (note.bgcolor) note.bgcolor = colours.note;
     });
     (out.shapes || []).forEach(function (shape) {
       if (shape.line) shape.line.color = colours.muted;
@@ -113,6 +116,8 @@
     if (!source || !window.Plotly || element.dataDemandsFigure) return;
     var figure = JSON.parse(source.textContent);
     element.dataDemandsFigure = figure;
+    var preview = element.querySelector(".chart-preview");
+    if (preview) preview.remove();
     window.Plotly.newPlot(element, figure.data, themed(figure.layout, element.clientWidth, figure.data), CONFIG);
     drawn.push(element);
   }
@@ -236,9 +241,41 @@
     });
   }
 
+  /* Charts shown as pictures wait for the reader: the first reach for any chart loads plotly.js and
+     draws that chart, then every other one as it nears the viewport. A picture that fails to load
+     (no Chromium on the server, say) gives way to the chart straight away. */
+  function drawOnIntent(plots) {
+    var pictured = [];
+    var now = [];
+    plots.forEach(function (plot) {
+      var image = plot.querySelector(".chart-preview img");
+      if (!image) { now.push(plot); return; }
+      pictured.push(plot);
+      var failed = function () { drawWhenNear([plot]); };
+      if (image.complete && image.currentSrc && !image.naturalWidth) failed();
+      else image.addEventListener("error", failed);
+    });
+    drawWhenNear(now);
+    if (!pictured.length) return;
+    var woken = false;
+    function wake(event) {
+      if (woken) return;
+      woken = true;
+      var reached = event.currentTarget.querySelector(".chart-plot[data-figure]");
+      if (reached) withPlotly(function () { draw(reached); });
+      drawWhenNear(pictured.filter(function (plot) { return plot !== reached; }));
+    }
+    pictured.forEach(function (plot) {
+      var frame = plot.closest(".chart-frame, .embed-chart") || plot.parentNode;
+      ["pointerover", "touchstart", "focusin"].forEach(function (name) {
+        frame.addEventListener(name, wake, { passive: true });
+      });
+    });
+  }
+
   function start() {
     document.querySelectorAll(".chart-frame").forEach(tabs);
-    drawWhenNear(Array.prototype.slice.call(document.querySelectorAll(".chart-plot[data-figure]")));
+    drawOnIntent(Array.prototype.slice.call(document.querySelectorAll(".chart-plot[data-figure]")));
     copyButtons();
     autosubmit();
     if (media) {

@@ -150,3 +150,38 @@ def test_the_charts_follow_the_reader_dark_setting(live_server: Any, page: Any, 
     expect(tick).to_have_css("fill", "rgb(236, 236, 241)")
     page.emulate_media(color_scheme="light")  # charts.js redraws when the setting changes
     expect(tick).to_have_css("fill", "rgb(29, 29, 31)")
+
+
+def test_a_chart_is_a_picture_until_the_reader_reaches_for_it_and_plotly_then_draws_every_chart(
+    live_server: Any, page: Any, bundled_data: None, settings: Any, chromium_path: str, tmp_path: Path
+) -> None:
+    settings.CHART_PREVIEWS, settings.CHROMIUM_PATH, settings.MEDIA_ROOT = True, chromium_path, tmp_path
+    page.set_viewport_size({"width": 375, "height": 667})
+    watch = Watch(page)
+    asked: list[str] = []
+    page.on("request", lambda request: asked.append(request.url))
+    page.goto(live_server.url + "/companies/amazon/")
+    first = page.locator(".chart-plot").first
+    first.scroll_into_view_if_needed()
+    shown = "img => img.complete && img.naturalWidth > 0"
+    first.locator(".chart-preview img").wait_for(state="visible")
+    page.wait_for_function(f"({shown})(document.querySelector('.chart-preview img'))", timeout=30_000)
+    current = first.locator(".chart-preview img").evaluate("img => img.currentSrc")
+    assert "width=360&theme=light" in current  # a phone's picture, in the light theme
+    assert not [url for url in asked if "plotly" in url], "plotly.js loaded before the reader reached for a chart"
+    assert page.locator(".main-svg").count() == 0
+
+    first.hover()
+    first.locator(".main-svg").first.wait_for(state="attached")
+    assert first.locator(".chart-preview").count() == 0  # the drawn chart replaces the picture
+    assert drawn(page, 3) == 3  # the others are drawn as they come near, without another reach
+    assert watch.errors == [] and watch.outside == []
+
+
+def test_a_preview_that_cannot_be_drawn_gives_way_to_the_chart_at_once(
+    live_server: Any, page: Any, bundled_data: None, settings: Any
+) -> None:
+    settings.CHART_PREVIEWS, settings.CHROMIUM_PATH = True, "/nonexistent/chromium"  # every picture is a 503
+    page.goto(live_server.url + "/embed/company-requests?company=amazon")
+    page.locator(".chart-plot .main-svg").first.wait_for(state="attached")  # no reach needed
+    assert page.locator(".chart-preview").count() == 0

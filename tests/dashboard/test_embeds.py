@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 from html import escape, unescape
 from urllib.parse import urlsplit
@@ -10,7 +11,7 @@ import pytest
 from django.conf import settings
 from django.test import Client
 
-from dashboard.charts import CHARTS, ChartSpec, build_chart
+from dashboard.charts import CHART_THEMES, CHARTS, ChartSpec, build_chart
 from dashboard.embeds import chart_for_url, embed_code
 from reports.services import bump_generation
 from tests.dashboard.embedding import demo_chart
@@ -119,6 +120,53 @@ def test_the_theme_parameter_sets_light_dark_or_the_readers_own(
 
 def test_the_theme_is_automatic_when_not_given(client: Client, demo_chart: ChartSpec) -> None:
     assert 'data-theme="auto"' in client.get(EMBED).content.decode()
+
+
+def preview_picture(page: str) -> list[tuple[str, str]]:
+    """(media, picture URL) of each <source> of the chart's preview, then ("", URL) of its <img>."""
+    picture = re.search(r'<picture class="chart-preview">(.*?)</picture>', page, re.S)
+    assert picture, "the plot has no preview picture"
+    sources = re.findall(r'<source media="([^"]+)" srcset="([^"]+)"', picture.group(1))
+    (image,) = re.findall(r'<img src="([^"]+)" width="1100" height="300" alt=""', picture.group(1))
+    return [(media, unescape(url)) for media, url in sources] + [("", unescape(image))]
+
+
+def test_with_previews_the_plot_is_first_a_picture_for_the_readers_screen_and_theme(
+    client: Client, demo_chart: ChartSpec, settings: object
+) -> None:
+    settings.CHART_PREVIEWS = True  # type: ignore[attr-defined]
+    base = "/charts/demo/preview.svg?company=amazon&measure=accounts"
+    assert preview_picture(client.get(EMBED).content.decode()) == [
+        ("(prefers-color-scheme: dark) and (max-width: 559px)", f"{base}&width=360&theme=dark"),
+        ("(max-width: 559px)", f"{base}&width=360&theme=light"),
+        ("(prefers-color-scheme: dark) and (max-width: 899px)", f"{base}&width=760&theme=dark"),
+        ("(max-width: 899px)", f"{base}&width=760&theme=light"),
+        ("(prefers-color-scheme: dark)", f"{base}&width=1100&theme=dark"),
+        ("", f"{base}&width=1100&theme=light"),
+    ]
+    dark = preview_picture(client.get(f"{EMBED}&theme=dark").content.decode())
+    assert [media for media, _ in dark] == ["(max-width: 559px)", "(max-width: 899px)", ""]
+    assert all(url.endswith("&theme=dark") for _, url in dark)
+    light = preview_picture(client.get(f"{EMBED}&theme=light").content.decode())
+    assert all(url.endswith("&theme=light") for _, url in light)
+    for _, url in light:
+        assert client.get(url.replace("preview.svg", "nothing.svg")).status_code == 404  # a real route, not a file
+
+
+def test_without_previews_the_plot_waits_for_plotly_with_a_png_for_readers_without_javascript(
+    client: Client, demo_chart: ChartSpec, settings: object
+) -> None:
+    settings.CHART_PREVIEWS = False  # type: ignore[attr-defined]
+    page = client.get(EMBED).content.decode()
+    assert "chart-preview" not in page and "preview.svg" not in page
+    assert '<noscript><img src="/charts/demo.png?company=amazon&amp;measure=accounts"' in page
+    assert 'style="min-height: 300px"' in page
+
+
+def test_the_pages_give_charts_js_the_colours_of_each_theme(client: Client, demo_chart: ChartSpec) -> None:
+    page = client.get(EMBED).content.decode()
+    themes = re.search(r'<script id="chart-themes" type="application/json">(.*?)</script>', page)
+    assert themes and json.loads(themes.group(1)) == CHART_THEMES
 
 
 def test_an_unknown_theme_is_a_400_that_says_which_themes_exist(client: Client, demo_chart: ChartSpec) -> None:

@@ -10,7 +10,7 @@ from django.conf import settings
 from django.test import Client
 
 from dashboard import images
-from dashboard.charts import ChartSpec
+from dashboard.charts import CHART_THEMES, ChartSpec, themed_figure
 from reports.services import bump_generation
 from tests.dashboard.embedding import demo_chart
 
@@ -122,3 +122,76 @@ def test_a_long_title_is_wrapped_because_plotly_does_not_wrap() -> None:
     text = figure["layout"]["title"]["text"]
     assert text.count("<br>") == 2
     assert "&lt;governments&gt;" in text
+
+
+# --- Preview pictures: the plot alone, as a page draws it, until plotly.js takes over --------------
+
+
+@pytest.mark.slow
+@pytest.mark.browser
+def test_a_preview_is_the_plot_alone_drawn_by_chromium_at_the_width_and_theme_asked(
+    client: Client, demo_chart: ChartSpec, chromium_path: str, settings: Any
+) -> None:
+    settings.CHROMIUM_PATH = chromium_path
+    response = client.get("/charts/demo/preview.svg?measure=accounts&width=360&theme=dark")
+    assert response.status_code == 200, response.content[:300]
+    assert response["Content-Type"] == "image/svg+xml"
+    svg = response.content.decode()
+    assert svg.startswith("<svg") and 'width="360"' in svg and 'height="300"' in svg
+    assert CHART_THEMES["dark"]["text"] in svg.lower() or "rgb(236, 236, 241)" in svg
+    assert "Examplecorp received" not in svg  # the page shows the title; the picture is the plot alone
+    assert "Content-Disposition" not in response
+
+
+def test_a_preview_is_drawn_once_per_generation_width_and_theme(
+    client: Client, demo_chart: ChartSpec, fake_renderer: list[Any], settings: Any
+) -> None:
+    settings.PAGE_CACHE_SECONDS = 0
+    for _ in range(2):
+        for width, theme in ((360, "light"), (360, "dark"), (1100, "light")):
+            assert client.get(f"/charts/demo/preview.svg?width={width}&theme={theme}").status_code == 200
+    assert [(fmt, figure["layout"]["width"]) for fmt, figure in fake_renderer] == [
+        ("svg", 360),
+        ("svg", 360),
+        ("svg", 1100),
+    ]
+    light, dark = (figure["layout"] for _, figure in fake_renderer[:2])
+    assert light["font"]["color"] == CHART_THEMES["light"]["text"]
+    assert dark["font"]["color"] == CHART_THEMES["dark"]["text"]
+    assert "title" not in light
+
+
+def test_a_preview_refuses_a_width_or_theme_it_does_not_draw(
+    client: Client, demo_chart: ChartSpec, fake_renderer: list[Any]
+) -> None:
+    too_wide = client.get("/charts/demo/preview.svg?width=5000&theme=light")
+    assert too_wide.status_code == 400
+    assert too_wide.content.decode() == "width must be one of 360, 760, 1100; “5000” is not."
+    no_theme = client.get("/charts/demo/preview.svg?width=360")
+    assert no_theme.content.decode() == "theme must be one of light, dark; “” is not."
+    assert client.get("/charts/demo/preview.svg?width=360&theme=light&measure=bananas").status_code == 400
+    assert client.get("/charts/nothing/preview.svg?width=360&theme=light").status_code == 404
+    assert not fake_renderer
+
+
+def test_a_preview_without_chromium_is_a_503_no_cache_keeps(
+    client: Client, demo_chart: ChartSpec, settings: Any
+) -> None:
+    settings.CHROMIUM_PATH = "/nonexistent/chromium"
+    response = client.get("/charts/demo/preview.svg?width=760&theme=light")
+    assert response.status_code == 503 and response["Cache-Control"] == "no-store"
+
+
+def test_a_phone_preview_has_the_phone_layout_and_room_for_its_legend() -> None:
+    figure = {
+        "data": [{"name": f"series {n}"} for n in range(5)] + [{"name": "band", "showlegend": False}],
+        "layout": {"height": 420, "margin": {"l": 60, "r": 20}, "yaxis": {"title": {"text": "Requests"}}},
+    }
+    phone = themed_figure(figure, width=360, theme="light")["layout"]
+    assert (phone["width"], phone["height"], phone["autosize"]) == (360, 420 + 2 * 18, False)
+    assert phone["margin"] == {"l": 44, "r": 8} and phone["font"]["size"] == 12
+    assert phone["yaxis"]["title"]["text"] == ""
+    desk = themed_figure(figure, width=1100, theme="dark")["layout"]
+    assert (desk["width"], desk["height"]) == (1100, 420)
+    assert desk["yaxis"]["title"]["text"] == "Requests" and desk["yaxis"]["gridcolor"] == CHART_THEMES["dark"]["grid"]
+    assert figure["layout"]["margin"] == {"l": 60, "r": 20}  # the page's own figure is left as it was
