@@ -18,7 +18,7 @@ import shutil
 import tempfile
 import textwrap
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from functools import wraps
 from pathlib import Path
 from queue import Empty, Queue
@@ -239,7 +239,8 @@ def chart_image(request: HttpRequest, slug: str, fmt: str) -> HttpResponse:
     """``/charts/<slug>.png|.svg?<state>``: the chart as a picture, drawn once per data generation."""
     chart = build_chart(slug, request.GET)
     figure = image_figure(chart.figure, title=chart.title, subtitle=chart.subtitle, source=source_lines(chart))
-    response = _rendered(f"{slug}?{chart.query_string()}", fmt, figure)
+    key = f"{slug}?{chart.query_string()}"
+    response = _rendered(lambda generation: cached_render(generation, key, fmt, figure), fmt)
     if response.status_code == 200:
         response["Content-Disposition"] = f'inline; filename="data-demands-{slug}.{fmt}"'
     return response
@@ -258,17 +259,47 @@ def chart_preview(request: HttpRequest, slug: str) -> HttpResponse:
     if theme not in CHART_THEMES:
         return _bad_request(f"theme must be one of {', '.join(CHART_THEMES)}; “{theme[:20]}” is not.")
     chart = build_chart(slug, request.GET)
-    figure = themed_figure(chart.figure, width=int(width), theme=theme)
-    layout = figure["layout"]
-    key = f"{slug}?{chart.query_string()}#preview-{width}-{theme}"
-    return _rendered(key, "svg", figure, width=layout["width"], height=layout["height"])
+    return _rendered(lambda generation: preview_picture(generation, chart, width=int(width), theme=theme), "svg")
 
 
-def _rendered(key: str, fmt: str, figure: dict[str, Any], **size: int) -> HttpResponse:
-    """The picture of ``figure`` for this data generation, or a 503 a cache must not keep."""
+def preview_picture(generation: int, chart: Chart, *, width: int, theme: str) -> bytes:
+    """The SVG preview of ``chart`` at ``width`` in ``theme`` for this generation, drawn if not on disk yet."""
+    figure = themed_figure(chart.figure, width=width, theme=theme)
+    key = preview_key(chart, width, theme)
+    return cached_render(generation, key, "svg", figure, width=width, height=figure["layout"]["height"])
+
+
+def preview_key(chart: Chart, width: int, theme: str) -> str:
+    return f"{chart.slug}?{chart.query_string()}#preview-{width}-{theme}"
+
+
+def warm_previews(charts: Iterable[Chart], *, themes: Sequence[str] = ("light",)) -> dict[str, int]:
+    """Draw the preview pictures of ``charts`` for the current generation before readers ask for them.
+    Pictures already on disk are kept; returns how many were drawn, kept and failed."""
+    generation, _ = current_generation()
+    counts = {"drawn": 0, "kept": 0, "failed": 0}
+    for chart in charts:
+        for width, _ in PREVIEW_WIDTHS if chart.has_data else ():
+            for theme in themes:
+                key = preview_key(chart, width, theme)
+                if image_path(generation, key, "svg").exists():
+                    counts["kept"] += 1
+                    continue
+                try:
+                    preview_picture(generation, chart, width=width, theme=theme)
+                except ImageUnavailable as error:
+                    log.warning("preview of %s at %s px (%s) not drawn: %s", key, width, theme, error)
+                    counts["failed"] += 1
+                else:
+                    counts["drawn"] += 1
+    return counts
+
+
+def _rendered(draw: Callable[[int], bytes], fmt: str) -> HttpResponse:
+    """The picture ``draw`` gives for this data generation, or a 503 a cache must not keep."""
     generation, _ = current_generation()
     try:
-        data = cached_render(generation, key, fmt, figure, **size)
+        data = draw(generation)
     except ImageUnavailable as error:
         response = HttpResponse(str(error), status=503, content_type="text/plain; charset=utf-8")
         response["Retry-After"] = "60"

@@ -76,6 +76,14 @@ def filters(charts: Iterable[Chart], *, hide: Iterable[str] = ()) -> list[Contro
     return list(shared.values())
 
 
+def front_charts() -> list[Chart]:
+    """The charts readers meet first: the home page's and each company page's, in their default state."""
+    charts = [build_chart("requests-over-time", HOME_CHART)]
+    for slug in Company.objects.with_published_data().values_list("slug", flat=True):
+        charts += [build_chart(chart, {"company": slug}) for chart in COMPANY_CHARTS]
+    return charts
+
+
 @require_GET
 @cached_public()
 def home(request: HttpRequest) -> HttpResponse:

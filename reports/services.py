@@ -56,8 +56,10 @@ def bump_generation() -> int:
     DataGeneration.objects.get_or_create(id=1)
     DataGeneration.objects.filter(id=1).update(number=F("number") + 1, changed_at=timezone.now())
     from dashboard.caching import forget_generation
+    from dashboard.tasks import warm_chart_previews_after_commit
 
     forget_generation()
+    warm_chart_previews_after_commit()
     return DataGeneration.objects.get(id=1).number
 
 

@@ -295,10 +295,15 @@ def table(results: list[Result], args: argparse.Namespace) -> str:
     ]
     for r in results:
         lines.append(
-            f"| {r.route} | {r.mode} | {r.rate} | {r.requests_per_second:.0f} | {r.p50_ms:.1f} | {r.p95_ms:.1f} "
-            f"| {r.p99_ms:.1f} | {r.errors} | {r.size_bytes} | {r.server_cpu_ms:.2f} | {r.load_average:.1f} |"
+            f"| {r.route} | {r.mode} | {r.rate} | {r.requests_per_second:.0f} | {ms(r.p50_ms)} | {ms(r.p95_ms)} "
+            f"| {ms(r.p99_ms)} | {r.errors} | {r.size_bytes} | {ms(r.server_cpu_ms, 2)} | {r.load_average:.1f} |"
         )
     return "\n".join(lines)
+
+
+def ms(value: float, digits: int = 1) -> str:
+    """A figure hey could not give (a percentile of ten requests) is a dash, not "nan"."""
+    return "–" if value != value else f"{value:.{digits}f}"
 
 
 def step(message: str) -> None:

@@ -10,7 +10,7 @@ from django.conf import settings
 from django.test import Client
 
 from dashboard import images
-from dashboard.charts import CHART_THEMES, ChartSpec, themed_figure
+from dashboard.charts import CHART_THEMES, ChartSpec, build_chart, themed_figure
 from reports.services import bump_generation
 from tests.dashboard.embedding import demo_chart
 
@@ -195,3 +195,19 @@ def test_a_phone_preview_has_the_phone_layout_and_room_for_its_legend() -> None:
     assert (desk["width"], desk["height"]) == (1100, 420)
     assert desk["yaxis"]["title"]["text"] == "Requests" and desk["yaxis"]["gridcolor"] == CHART_THEMES["dark"]["grid"]
     assert figure["layout"]["margin"] == {"l": 60, "r": 20}  # the page's own figure is left as it was
+
+
+def test_warming_draws_each_preview_width_once_and_keeps_what_is_on_disk(
+    demo_chart: ChartSpec, fake_renderer: list[Any]
+) -> None:
+    charts = [build_chart("demo", {"measure": "accounts"}), build_chart("demo", {"measure": "requests"})]
+    assert images.warm_previews(charts) == {"drawn": 6, "kept": 0, "failed": 0}
+    assert sorted({figure["layout"]["width"] for _, figure in fake_renderer}) == [360, 760, 1100]
+    assert images.warm_previews(charts, themes=("light", "dark")) == {"drawn": 6, "kept": 6, "failed": 0}
+    bump_generation()
+    assert images.warm_previews(charts[:1])["drawn"] == 3  # new data, new pictures
+
+
+def test_warming_counts_a_preview_chromium_could_not_draw_and_goes_on(demo_chart: ChartSpec, settings: Any) -> None:
+    settings.CHROMIUM_PATH = "/nonexistent/chromium"
+    assert images.warm_previews([build_chart("demo", {})]) == {"drawn": 0, "kept": 0, "failed": 3}

@@ -5,6 +5,7 @@ The settings are production's own (tests/security/conftest.py), requests arrive 
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -75,6 +76,28 @@ def test_public_responses_carry_every_security_header_and_no_cookie(
     response = client.get(route, secure=True)
     assert response.status_code == 200
     assert_secure_headers(response)
+    assert_cookieless(response)
+
+
+@pytest.mark.parametrize(
+    "route",
+    [
+        "/charts/company-requests.svg?company=amazon",
+        "/charts/company-requests/preview.svg?company=amazon&width=360&theme=dark",
+    ],
+)
+def test_chart_pictures_carry_every_security_header_and_no_cookie(
+    client: Client, production: Any, published: None, route: str, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    from dashboard import images
+
+    monkeypatch.setattr(
+        images, "render_figure", lambda figure, fmt, **size: b'<svg xmlns="http://www.w3.org/2000/svg"/>'
+    )
+    production.MEDIA_ROOT = tmp_path
+    response = client.get(route, secure=True)
+    assert response.status_code == 200 and response["Content-Type"] == "image/svg+xml"
+    assert_secure_headers(response)  # an SVG opened on its own is a document: the policy holds there too
     assert_cookieless(response)
 
 
