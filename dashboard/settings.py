@@ -102,6 +102,11 @@ if DATABASE_URL:
         "default": dict(dj_database_url.parse(DATABASE_URL, conn_max_age=env_int("DATABASE_CONN_MAX_AGE", 60)))
     }
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+    # PostgreSQL's JIT compiles any query it costs above jit_above_cost: the corrections and feed queries
+    # (correlated subqueries over the history tables) spent 1.4 s compiling to run in 2 ms. Short,
+    # repeated web queries never earn that back, so it is off for this site's connections.
+    options = DATABASES["default"].setdefault("OPTIONS", {})
+    options["options"] = " ".join(filter(None, [options.get("options", ""), "-c jit=off"]))
 else:
     VAR_DIR.mkdir(parents=True, exist_ok=True)
     DATABASES = {
