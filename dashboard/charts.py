@@ -15,6 +15,7 @@ from __future__ import annotations
 import copy
 import csv
 import datetime as dt
+import hashlib
 import html
 import io
 import re
@@ -27,9 +28,12 @@ from urllib.parse import urlencode
 
 import plotly.graph_objects as go
 from django.conf import settings
+from django.template.loader import render_to_string
 from django.urls import reverse
+from django.utils.html import json_script
 from django.utils.safestring import SafeString, mark_safe
 
+from dashboard.caching import current_generation, shared_get, shared_set
 from reports.formatting import csv_number, format_number
 from reports.periods import period_dates, period_label
 
@@ -225,11 +229,22 @@ def register(
 
 
 def build_chart(slug: str, params: Mapping[str, Any]) -> Chart:
-    """Validate ``params`` for the chart ``slug`` and build it (ChartParamError, UnknownChart)."""
+    """Validate ``params`` for the chart ``slug`` and build it (ChartParamError, UnknownChart), once per
+    data generation and state: the page, its embed, CSV, pictures and oEmbed answer share one build."""
     spec = CHARTS.get(slug)
     if spec is None:
         raise UnknownChart(f"There is no chart called “{slug[:40]}”.")
-    return spec.builder(spec.clean(params))
+    state = spec.clean(params)
+    if not settings.CHART_CACHE_SECONDS:
+        return spec.builder(state)
+    number, _ = current_generation()
+    key = f"chart:{number}:{slug}:{hashlib.sha256(urlencode(state).encode()).hexdigest()[:32]}"
+    chart: Chart | None = shared_get(key)  # a copy of its own: pages add their filters to a chart
+    if chart is None:
+        chart = spec.builder(state)
+        chart.prime()
+        shared_set(key, chart, settings.CHART_CACHE_SECONDS)
+    return chart
 
 
 # --- The chart -----------------------------------------------------------------------------------
@@ -408,7 +423,13 @@ class Chart:
 
     def table_html(self) -> SafeString:
         """The table's head and body, every cell escaped. Built here rather than in a template loop
-        because a company's table can hold thousands of cells and the template engine is slow at that."""
+        because a company's table can hold thousands of cells and the template engine is slow at that;
+        built once per chart, so a chart kept in the cache carries it."""
+        if "_table_html" not in self.__dict__:
+            self.__dict__["_table_html"] = self._build_table_html()
+        return SafeString(self.__dict__["_table_html"])
+
+    def _build_table_html(self) -> SafeString:
         numeric = [' class="num"' if column.kind in ("number", "percent") else "" for column in self.columns]
         head = "".join(
             f'<th scope="col"{css}>{html.escape(column.label)}</th>'
@@ -427,13 +448,38 @@ class Chart:
         return f"{self.dom_id}-figure"
 
     @property
+    def figure_script(self) -> SafeString:
+        """The figure as the page's ``<script type="application/json">`` for charts.js, made once per chart."""
+        if "_figure_script" not in self.__dict__:
+            self.__dict__["_figure_script"] = json_script(self.figure, self.figure_id)
+        return SafeString(self.__dict__["_figure_script"])
+
+    @property
+    def sources_html(self) -> SafeString:
+        """The Sources panel's list (templates/charts/_sources.html), rendered once per chart: the home
+        chart cites some forty documents, and a template loop over them costs more than the rest of the page."""
+        if "_sources_html" not in self.__dict__:
+            self.__dict__["_sources_html"] = render_to_string("charts/_sources.html", {"chart": self})
+        return SafeString(self.__dict__["_sources_html"])
+
+    def prime(self) -> None:
+        """Work out now what every page shows of the chart, so that a chart kept in the cache carries it:
+        its filters (a deferred listing, a closure, could not be kept anyway), table, figure script,
+        sources and permalink."""
+        self.filter_controls()
+        self.table_html()
+        _ = self.figure_script, self.sources_html, self.previews, self.permalink()
+
+    @property
     def previews(self) -> list[Preview]:
         """The chart as pictures, narrowest first, drawn before (and instead of) plotly.js until the
         reader reaches for the chart; empty when CHART_PREVIEWS is off."""
         if not (settings.CHART_PREVIEWS and self.has_data):
             return []
+        if "_previews" in self.__dict__:
+            return list(self.__dict__["_previews"])
         base = f"/charts/{self.slug}/preview.svg?{self.query_string()}"
-        return [
+        self.__dict__["_previews"] = [
             Preview(
                 width=width,
                 height=themed_height(self.figure, width),
@@ -443,6 +489,7 @@ class Chart:
             )
             for width, max_viewport in PREVIEW_WIDTHS
         ]
+        return list(self.__dict__["_previews"])
 
 
 @dataclass(frozen=True)

@@ -126,6 +126,9 @@ else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "data-demands"}}
 #: Seconds a whole public response stays in the cache; a refresh bumps the generation anyway.
 PAGE_CACHE_SECONDS = env_int("PAGE_CACHE_SECONDS", 600, minimum=0)
+#: Seconds a built chart (figure, table, sources) stays in the cache, shared by every route that shows it;
+#: keyed by the data generation like pages, so it never outlives the data. 0: build on every request.
+CHART_CACHE_SECONDS = env_int("CHART_CACHE_SECONDS", 3600, minimum=0)
 #: Seconds a process keeps its own copy of what it fetched from Redis (dashboard.caching): how far
 #: behind another process's bump it may be, in exchange for no round trip on hot pages.
 PAGE_CACHE_LOCAL_SECONDS = env_int("PAGE_CACHE_LOCAL_SECONDS", 1 if CACHE_URL else 0, minimum=0)

@@ -21,6 +21,8 @@ TEST_BROKER_URL = CELERY_BROKER_URL
 AXES_ENABLED = True
 # Drawing a preview starts Chromium (about a second): tests of previews switch them on themselves.
 CHART_PREVIEWS = False
+# Factories change data without bumping the generation: tests of the chart cache switch it on themselves.
+CHART_CACHE_SECONDS = 0
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
