@@ -7,7 +7,8 @@ Usage: .venv/bin/python scripts/benchmark_pages.py                 (scratch SQLi
        add --write to put the table under "## Pages" in docs/benchmarks.md
 
 Each page is requested through Django's test client (middleware, view, queries, templates: no network),
-with the page cache off (PAGE_CACHE_SECONDS=0), after two warm-up requests.
+with the page cache and the chart cache off (PAGE_CACHE_SECONDS=0, CHART_CACHE_SECONDS=0): every chart is
+built from the database on every request, after two warm-up requests.
 """
 
 from __future__ import annotations
@@ -78,6 +79,7 @@ def main() -> int:
     scratch = None if args.var_dir else tempfile.TemporaryDirectory(prefix="dd-bench-pages-")
     os.environ["DATA_DEMANDS_VAR_DIR"] = str(args.var_dir or scratch.name)  # type: ignore[union-attr]
     os.environ["PAGE_CACHE_SECONDS"] = "0"
+    os.environ["CHART_CACHE_SECONDS"] = "0"
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "dashboard.settings")
     os.environ.setdefault("DJANGO_DEBUG", "false")
     os.environ.setdefault("DJANGO_ALLOWED_HOSTS", "testserver,127.0.0.1")
@@ -160,7 +162,7 @@ def render(results: list[Result], runs: int) -> str:
     load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
     header = (
         f"`scripts/benchmark_pages.py`: each page through Django's test client with the page cache off "
-        f"(PAGE_CACHE_SECONDS=0, DJANGO_DEBUG=false), {runs} timed requests after two warm-ups; "
+        f"(PAGE_CACHE_SECONDS=0, CHART_CACHE_SECONDS=0, DJANGO_DEBUG=false), {runs} timed requests after two warm-ups; "
         f"{connection.vendor}, the bundled dataset; {time.strftime('%Y-%m-%d')}, {os.cpu_count()} cores "
         f"shared with other work (load average {load:.1f} at the end). Size: what a first visit downloads, "
         f"HTML + CSS + JS each gzip-compressed (-6), plotly.js basic included. Aims: p95 < {P95_BUDGET_MS} ms, "
