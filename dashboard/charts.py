@@ -23,7 +23,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from functools import cache
-from typing import TYPE_CHECKING, Any, TypedDict
+from typing import TYPE_CHECKING, Any, TypedDict, cast
 from urllib.parse import urlencode
 
 import plotly.graph_objects as go
@@ -427,7 +427,7 @@ class Chart:
         built once per chart, so a chart kept in the cache carries it."""
         if "_table_html" not in self.__dict__:
             self.__dict__["_table_html"] = self._build_table_html()
-        return SafeString(self.__dict__["_table_html"])
+        return cast(SafeString, self.__dict__["_table_html"])  # made safe where it was built
 
     def _build_table_html(self) -> SafeString:
         numeric = [' class="num"' if column.kind in ("number", "percent") else "" for column in self.columns]
@@ -452,7 +452,7 @@ class Chart:
         """The figure as the page's ``<script type="application/json">`` for charts.js, made once per chart."""
         if "_figure_script" not in self.__dict__:
             self.__dict__["_figure_script"] = json_script(self.figure, self.figure_id)
-        return SafeString(self.__dict__["_figure_script"])
+        return cast(SafeString, self.__dict__["_figure_script"])  # made safe where it was built
 
     @property
     def sources_html(self) -> SafeString:
@@ -460,7 +460,7 @@ class Chart:
         chart cites some forty documents, and a template loop over them costs more than the rest of the page."""
         if "_sources_html" not in self.__dict__:
             self.__dict__["_sources_html"] = render_to_string("charts/_sources.html", {"chart": self})
-        return SafeString(self.__dict__["_sources_html"])
+        return cast(SafeString, self.__dict__["_sources_html"])  # made safe where it was built
 
     def prime(self) -> None:
         """Work out now what every page shows of the chart, so that a chart kept in the cache carries it:

@@ -7,6 +7,7 @@ from typing import Any
 
 import pytest
 from django.test import Client
+from django.utils.safestring import SafeString
 
 from dashboard.charts import CHARTS, Chart, Control, Option, build_chart
 from reports.models import Company
@@ -95,4 +96,8 @@ def test_every_chart_of_the_bundled_data_comes_back_from_the_cache_as_it_was_bui
             built.notes,
         ), slug
         assert [source.pk for source in kept.sources] == [source.pk for source in built.sources]
+        for part in ("table_html", "figure_script", "sources_html"):  # kept safe: a page must not escape it again
+            value = getattr(kept, part)
+            assert isinstance(value() if callable(value) else value, SafeString), part
+        assert kept.table_html() == built.table_html() and kept.sources_html == built.sources_html
         assert [control.name for control in kept.filter_controls()] == [c.name for c in built.filter_controls()]
