@@ -12,7 +12,6 @@ hold them, so the registry is complete before the first request.
 
 from __future__ import annotations
 
-import copy
 import csv
 import datetime as dt
 import hashlib
@@ -34,6 +33,7 @@ from django.utils.html import json_script
 from django.utils.safestring import SafeString, mark_safe
 
 from dashboard.caching import current_generation, shared_get, shared_set
+from dashboard.chart_themes import PREVIEW_WIDTHS, Preview, themed_height
 from reports.formatting import csv_number, format_number
 from reports.periods import period_dates, period_label
 
@@ -82,30 +82,6 @@ REQUEST_TYPE_ORDER = (
     "fisa-non-content",
 )
 FONT = 'system-ui, -apple-system, "Segoe UI", Roboto, "Helvetica Neue", Arial, sans-serif'
-#: A chart's colours in each theme. Pages hand them to charts.js (``chart-themes``), which themes the
-#: charts it draws; the preview pictures (dashboard/images.py) are drawn with the same ones.
-CHART_THEMES: dict[str, dict[str, str]] = {
-    "light": {
-        "text": "#1d1d1f",
-        "muted": "#5b5b66",
-        "grid": "#e4e4ea",
-        "zero": "#b8b8c0",
-        "paper": "#ffffff",
-        "note": "rgba(255,255,255,0.7)",
-    },
-    "dark": {
-        "text": "#ececf1",
-        "muted": "#a9a9b6",
-        "grid": "#34353c",
-        "zero": "#5a5b64",
-        "paper": "#1c1d22",
-        "note": "rgba(19,20,23,0.7)",
-    },
-}
-#: Below this width (CSS pixels) a chart takes the phone layout: tighter margins, smaller type.
-NARROW_WIDTH = 560
-#: Widths a chart's preview picture is drawn at, each with the widest viewport it serves (None: any).
-PREVIEW_WIDTHS: tuple[tuple[int, int | None], ...] = ((360, NARROW_WIDTH - 1), (760, 899), (1100, None))
 
 
 def company_colour(slug: str, known: Sequence[str] = ()) -> str:
@@ -490,56 +466,6 @@ class Chart:
             for width, max_viewport in PREVIEW_WIDTHS
         ]
         return list(self.__dict__["_previews"])
-
-
-@dataclass(frozen=True)
-class Preview:
-    """One width of a chart's preview picture, in both themes."""
-
-    width: int
-    height: int
-    max_viewport: int | None
-    light_url: str
-    dark_url: str
-
-
-def themed_height(figure: Mapping[str, Any], width: int) -> int:
-    """The height charts.js gives a figure at ``width``: a phone's legend wraps, so it gets room."""
-    height = int((figure.get("layout") or {}).get("height") or 420)
-    if width < NARROW_WIDTH:
-        entries = sum(1 for trace in figure.get("data") or [] if trace.get("showlegend") is not False)
-        height += 18 * max(entries - 3, 0)
-    return height
-
-
-def themed_figure(figure: Mapping[str, Any], *, width: int, theme: str) -> dict[str, Any]:
-    """The figure as charts.js draws it (its ``themed()``) in a box ``width`` pixels wide, fixed in size."""
-    colours = CHART_THEMES[theme]
-    fig = copy.deepcopy(dict(figure))
-    layout = fig.setdefault("layout", {})
-    layout["font"] = {**(layout.get("font") or {}), "color": colours["text"]}
-    layout["paper_bgcolor"] = layout["plot_bgcolor"] = "rgba(0,0,0,0)"
-    for name in ("xaxis", "yaxis"):
-        if name in layout:
-            layout[name] = {**layout[name], "gridcolor": colours["grid"], "zerolinecolor": colours["zero"]}
-            layout[name]["linecolor"] = colours["grid"]
-    for note in layout.get("annotations") or []:
-        note["font"] = {**(note.get("font") or {}), "color": colours["muted"]}
-        if note.get("bgcolor"):
-            note["bgcolor"] = colours["note"]
-    for shape in layout.get("shapes") or []:
-        if shape.get("line"):
-            shape["line"]["color"] = colours["muted"]
-    if width < NARROW_WIDTH:
-        margin = layout.get("margin") or {}
-        layout["margin"] = {**margin, "l": min(margin.get("l") or 48, 44), "r": 8}
-        layout["font"]["size"] = 12
-        layout["legend"] = {**(layout.get("legend") or {}), "font": {"size": 11}}
-        title = (layout.get("yaxis") or {}).get("title")
-        if title:
-            layout["yaxis"]["title"] = {**title, "text": ""} if isinstance(title, dict) else ""
-    layout.update(width=width, height=themed_height(figure, width), autosize=False)
-    return fig
 
 
 def csv_cell(value: Any) -> str:

@@ -19,25 +19,18 @@ import tempfile
 import textwrap
 import threading
 from collections.abc import Callable, Iterable, Sequence
-from functools import wraps
 from pathlib import Path
 from queue import Empty, Queue
 from typing import Any
 
 from django.conf import settings
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.views.decorators.http import require_GET
 
 from dashboard.caching import cached_public, current_generation
-from dashboard.charts import (
-    CHART_THEMES,
-    PREVIEW_WIDTHS,
-    Chart,
-    ChartParamError,
-    UnknownChart,
-    build_chart,
-    themed_figure,
-)
+from dashboard.chart_themes import CHART_THEMES, PREVIEW_WIDTHS, themed_figure
+from dashboard.charts import Chart, build_chart
+from dashboard.views import chart_errors_answered
 
 log = logging.getLogger(__name__)
 
@@ -217,19 +210,8 @@ def _escape(text: str) -> str:
 # --- The route ------------------------------------------------------------------------------------
 
 
-def _answers_bad_states(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
-    """An unknown chart is a 404 and a state it cannot draw a 400 with the reason, as plain text."""
-
-    @wraps(view)
-    def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        try:
-            return view(request, *args, **kwargs)
-        except UnknownChart as error:
-            raise Http404(str(error)) from error
-        except ChartParamError as error:
-            return _bad_request(str(error))
-
-    return wrapped
+#: Pictures answer a bad chart state in plain text: no page would show the HTML one.
+_answers_bad_states = chart_errors_answered(lambda request, message: _bad_request(message))
 
 
 @require_GET

@@ -34,19 +34,33 @@ COMPANY_CHARTS = ("company-requests", "company-outcomes", "company-national-secu
 HOME_CHART = {"type": TOTAL, "jurisdiction": "US", "measure": "requests"}
 
 
-def answers_bad_params(view: Callable[..., HttpResponseBase]) -> Callable[..., HttpResponseBase]:
-    """A chart state that cannot be drawn is the reader's mistake: 400 with the sentence, not a 500."""
+def chart_errors_answered(
+    bad_request: Callable[[HttpRequest, str], HttpResponse],
+) -> Callable[[Callable[..., HttpResponseBase]], Callable[..., HttpResponseBase]]:
+    """A decorator: an unknown chart is a 404, and a chart state that cannot be drawn is the reader's
+    mistake, answered by ``bad_request(request, sentence)`` (a 400), not a 500."""
 
-    @wraps(view)
-    def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
-        try:
-            return view(request, *args, **kwargs)
-        except UnknownChart as error:
-            raise Http404(str(error)) from error
-        except ChartParamError as error:
-            return render(request, "dashboard/bad_request.html", {"message": str(error)}, status=400)
+    def decorator(view: Callable[..., HttpResponseBase]) -> Callable[..., HttpResponseBase]:
+        @wraps(view)
+        def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
+            try:
+                return view(request, *args, **kwargs)
+            except UnknownChart as error:
+                raise Http404(str(error)) from error
+            except ChartParamError as error:
+                return bad_request(request, str(error))
 
-    return wrapped
+        return wrapped
+
+    return decorator
+
+
+def _bad_request_page(request: HttpRequest, message: str) -> HttpResponse:
+    return render(request, "dashboard/bad_request.html", {"message": message}, status=400)
+
+
+#: Pages answer a bad chart state with the site's own 400 page.
+answers_bad_params = chart_errors_answered(_bad_request_page)
 
 
 def charts_for(request: HttpRequest, slugs: Iterable[str], **fixed: str) -> list[Chart]:

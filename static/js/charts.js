@@ -14,7 +14,7 @@
   var root = document.documentElement;
   root.classList.add("js");
   var media = window.matchMedia ? window.matchMedia("(prefers-color-scheme: dark)") : null;
-  var themes = null; // { light: {...}, dark: {...} } from the page's chart-themes (dashboard.charts.CHART_THEMES)
+  var themes = null; // { light: {...}, dark: {...} } from the page's chart-themes (dashboard.chart_themes.CHART_THEMES)
   var drawn = [];
   var loader = document.currentScript || document.querySelector("script[data-plotly]");
   var PLOTLY_URL = loader ? loader.getAttribute("data-plotly") : null;
@@ -70,7 +70,7 @@
   }
 
   /* The server's layout with the colours of the reader's theme and a tighter fit on a phone
-     (dashboard.charts.themed_figure draws the preview pictures the same way). */
+     (dashboard.chart_themes.themed_figure draws the preview pictures the same way). */
   function themed(layout, width, data) {
     if (!themes) themes = JSON.parse(document.getElementById("chart-themes").textContent);
     var colours = isDark() ? themes.dark : themes.light;

@@ -10,7 +10,8 @@ from django.conf import settings
 from django.test import Client
 
 from dashboard import images
-from dashboard.charts import CHART_THEMES, ChartSpec, build_chart, themed_figure
+from dashboard.chart_themes import CHART_THEMES, themed_figure
+from dashboard.charts import ChartSpec, build_chart
 from reports.services import bump_generation
 from tests.dashboard.embedding import demo_chart
 
