@@ -46,6 +46,11 @@ class RequestType(models.TextChoices):
     EXTRATERRITORIAL_ENTERPRISE = "extraterritorial-enterprise", "U.S. warrants for enterprise content stored abroad"
     POLICE_REQUEST = "police-request", "Police requests"
     LOCAL_SUBSIDIARY = "local-subsidiary", "Requests for data of a local subsidiary"
+    PUSH_TOKEN = "push-token", "Push token requests"
+    ACCOUNT_RESTRICTION = "account-restriction", "Account restriction / deletion requests"
+    APP_TAKEDOWN_LEGAL = "app-takedown-legal", "App takedown requests (alleged legal violation)"
+    APP_TAKEDOWN_POLICY = "app-takedown-policy", "App takedown requests (platform policy violation)"
+    DIGITAL_CONTENT_PROVIDER = "digital-content-provider", "Digital content provider requests"
 
 
 #: Help text shown in the data dictionary: how companies define each kind and
@@ -112,6 +117,15 @@ class Measure(models.TextChoices):
     NO_DATA_FOUND = "no-data-found", "Requests where no data was found"
     NO_DATA_PROVIDED = "no-data-provided", "Requests answered with no data, not counting rejections"
     CUSTOMERS = "customers", "Enterprise customers specified"
+    PUSH_TOKENS = "push-tokens", "Push tokens specified in requests"
+    RESTRICTED = "restricted", "Requests where the account was restricted"
+    DELETED = "deleted", "Requests where the account was deleted"
+    APPS = "apps", "Apps specified in requests"
+    REMOVED = "removed", "Requests where an app was removed"
+    APPS_REMOVED = "apps-removed", "Apps removed"
+    APPEALS = "appeals", "Appeals received"
+    APPEALS_GRANTED = "appeals-granted", "Appeals granted"
+    APPS_REINSTATED = "apps-reinstated", "Apps reinstated"
 
 
 MEASURE_DEFINITIONS: dict[str, str] = {
@@ -134,6 +148,15 @@ MEASURE_DEFINITIONS: dict[str, str] = {
     "from rejected requests.",
     "no-data-provided": "Requests answered with no data for a reason other than a rejection or challenge, "
     "which the company counts apart (Apple emergency requests).",
+    "push-tokens": "Number of push tokens the requests named (Apple).",
+    "restricted": "Requests where the company restricted the account (Apple account restriction requests).",
+    "deleted": "Requests where the company deleted the account (Apple account deletion requests).",
+    "apps": "Number of apps the takedown requests named (Apple).",
+    "removed": "Requests where at least one app was removed (Apple takedown requests).",
+    "apps-removed": "Number of apps removed on takedown requests (Apple).",
+    "appeals": "Appeals developers made against a takedown (Apple).",
+    "appeals-granted": "Appeals that succeeded (Apple).",
+    "apps-reinstated": "Apps put back after an appeal (Apple).",
     "customers": "Number of enterprise customers (organisations, not individual accounts) the requests "
     "concerned (Google Cloud).",
 }

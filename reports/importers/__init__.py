@@ -1,8 +1,13 @@
 """One importer module per document format; this package picks and runs the right one.
 
 Each module exposes ``FORMAT`` (its name), ``LABEL``, ``sniff(data, filename) -> bool`` (does
-the content look like this format?) and ``parse(data, *, filename, source_url) -> ParsedDocument``.
-Importers know nothing of the database.
+the content look like this format?) and ``parse(data, *, filename, source_url, aliases) -> ParsedDocument``.
+Importers know nothing of the database: what staff taught them arrives as plain :class:`Aliases`.
+
+The drift rule (docs/importers.md): a row, column, label, sheet or file an importer does not know
+is an :class:`~reports.importers.base.Unknown` on the parsed document, never imported and never a
+reason to refuse the rest. A document is refused whole only when it is not the format at all or
+when what it says is inconsistent.
 """
 
 from __future__ import annotations
@@ -10,7 +15,7 @@ from __future__ import annotations
 from importlib import import_module
 from types import ModuleType
 
-from reports.importers.base import DocumentError, ParsedDocument, looks_like_html, validate
+from reports.importers.base import NO_ALIASES, Aliases, DocumentError, ParsedDocument, looks_like_html, validate
 
 # Order matters for detection: the most specific formats first.
 FORMAT_MODULES = (
@@ -61,13 +66,24 @@ def check_payload(data: bytes, *, filename: str = "") -> None:
         raise DocumentError("expected a report, got an HTML page (an error page or a login wall?)", filename=filename)
 
 
-def parse(data: bytes, *, filename: str = "", fmt: str | None = None, source_url: str = "") -> ParsedDocument:
+def parse(
+    data: bytes, *, filename: str = "", fmt: str | None = None, source_url: str = "", aliases: Aliases = NO_ALIASES
+) -> ParsedDocument:
     """Detect (unless given) the format, parse and validate. Raises DocumentError."""
     check_payload(data, filename=filename)
     fmt = fmt or detect(data, filename=filename)
     module = importer(fmt)
-    document: ParsedDocument = module.parse(data, filename=filename, source_url=source_url)
+    document: ParsedDocument = module.parse(data, filename=filename, source_url=source_url, aliases=aliases)
     return validate(document, filename=filename)
 
 
-__all__ = ["FORMAT_MODULES", "DocumentError", "ParsedDocument", "detect", "format_choices", "importer", "parse"]
+__all__ = [
+    "FORMAT_MODULES",
+    "Aliases",
+    "DocumentError",
+    "ParsedDocument",
+    "detect",
+    "format_choices",
+    "importer",
+    "parse",
+]

@@ -38,7 +38,18 @@ from decimal import Decimal
 
 from pypdf import PdfReader
 
-from reports.importers.base import DocumentError, FigureRecord, ParsedDocument, PeriodRecord, parse_band, parse_number
+from reports.importers.base import (
+    NO_ALIASES,
+    Aliases,
+    DocumentError,
+    FigureRecord,
+    ParsedDocument,
+    PeriodRecord,
+    Unknown,
+    UnknownKind,
+    parse_band,
+    parse_number,
+)
 
 FORMAT = "amazon_pdf"
 LABEL = "Amazon Information Request Report (PDF)"
@@ -115,7 +126,7 @@ def sniff(data: bytes, filename: str) -> bool:
     return TITLE in text and "Ring Information Request Report" not in text
 
 
-def parse(data: bytes, *, filename: str = "", source_url: str = "") -> ParsedDocument:
+def parse(data: bytes, *, filename: str = "", source_url: str = "", aliases: Aliases = NO_ALIASES) -> ParsedDocument:
     """Read the PDF's text and parse it; DocumentError for anything that is not such a report."""
     return parse_text(extract_text(data, filename=filename), filename=filename, source_url=source_url)
 
@@ -159,8 +170,9 @@ def parse_text(text: str, *, filename: str = "", source_url: str = "") -> Parsed
     source_url = source_url or DEFAULT_SOURCE_URL
     published = _published_on(text, filename)
     warnings: list[str] = []
+    unknowns: list[Unknown] = []
     if _BLOCK_HEADER.search(text):
-        periods = list(_text_layout_periods(text, filename, warnings))
+        periods = list(_text_layout_periods(text, filename, warnings, unknowns))
     elif PROCESSED_PERIOD.search(text):
         periods = _image_layout_periods(text, filename, warnings)
     else:
@@ -178,6 +190,7 @@ def parse_text(text: str, *, filename: str = "", source_url: str = "") -> Parsed
         format=FORMAT,
         periods=periods,
         warnings=warnings,
+        unknowns=unknowns,
         title=f"{TITLE}, {_long_date(first.start)} to {_long_date(first.end)}",
         publisher=PUBLISHER,
         published_on=published,
@@ -225,7 +238,9 @@ def _long_date(day: dt.date) -> str:
     return f"{day:%B} {day.day}, {day.year}"
 
 
-def _text_layout_periods(text: str, filename: str, warnings: list[str]) -> Iterator[PeriodRecord]:
+def _text_layout_periods(
+    text: str, filename: str, warnings: list[str], unknowns: list[Unknown]
+) -> Iterator[PeriodRecord]:
     headers = list(_BLOCK_HEADER.finditer(text))
     for index, header in enumerate(headers):
         location = f"page {page_at(text, header.start())}"
@@ -234,7 +249,7 @@ def _text_layout_periods(text: str, filename: str, warnings: list[str]) -> Itera
         scope = _block_scope(header.group("scope"), filename=filename, location=location)
         block_end = headers[index + 1].start() if index + 1 < len(headers) else len(text)
         period = PeriodRecord(company=COMPANY, scope=scope, start=start, end=end)
-        _read_block(text, header.end(), block_end, period, filename, warnings)
+        _read_block(text, header.end(), block_end, period, filename, unknowns)
         yield period
 
 
@@ -254,7 +269,7 @@ def _block_scope(label: str | None, *, filename: str, location: str) -> str:
     )
 
 
-def _read_block(text: str, begin: int, end: int, period: PeriodRecord, filename: str, warnings: list[str]) -> None:
+def _read_block(text: str, begin: int, end: int, period: PeriodRecord, filename: str, unknowns: list[Unknown]) -> None:
     """Read one "For the period ..." block line by line: a category line, then its three responses."""
     page = page_at(text, begin)
     seen: dict[str, dict[str, Decimal]] = {}
@@ -302,7 +317,7 @@ def _read_block(text: str, begin: int, end: int, period: PeriodRecord, filename:
                     FigureRecord(jurisdiction, request_type, measure, seen[current][measure], location=location)
                 )
         elif _UNKNOWN_FIGURE.fullmatch(line):
-            warnings.append(f"{location}: a figure this importer does not know was skipped: {line!r}")
+            unknowns.append(Unknown(UnknownKind.LABEL, location, line, "a line of figures this importer does not know"))
     _check_block(seen, period, filename)
     if removal:
         period.notes = (

@@ -19,16 +19,23 @@ from decimal import Decimal
 from enum import Enum
 
 from reports.importers.base import (
+    NO_ALIASES,
+    OUT_OF_SCOPE,
+    Aliases,
     DocumentError,
     FigureRecord,
     ParsedDocument,
     PeriodRecord,
+    Unknown,
+    UnknownKind,
     decode_text,
     looks_like_html,
     parse_band,
     parse_number,
 )
 from reports.importers.countries import country_code
+from reports.importers.dates import DateReader
+from reports.vocabulary import PERCENT_MEASURES
 
 FORMAT = "apple_csv"
 LABEL = "Apple transparency report (CSV per request kind)"
@@ -42,7 +49,7 @@ _PERIOD_LABEL = ("tr period", "tr date")
 _START = "tr start date"
 _END = "tr end date"
 _COUNTRY = ("country/region", "country")
-_NS_TYPE = "national security request type"
+_NS_TYPE = ("national security request type", "national security requests type")
 
 
 class _Value(Enum):
@@ -61,6 +68,17 @@ class _Kind:
     request_type: str | None
     columns: dict[str, tuple[str, _Value]]
 
+
+#: The columns Apple's two app-takedown files share after their "... Takedown Requests Received".
+_APP_TAKEDOWN_COLUMNS: dict[str, tuple[str, _Value]] = {
+    "apps specified in requests": ("apps", _Value.COUNT),
+    "requests objected to in part or rejected in full": ("rejected", _Value.COUNT),
+    "requests where app removed": ("removed", _Value.COUNT),
+    "apps removed": ("apps-removed", _Value.COUNT),
+    "appeals received": ("appeals", _Value.COUNT),
+    "appeals granted": ("appeals-granted", _Value.COUNT),
+    "apps reinstated": ("apps-reinstated", _Value.COUNT),
+}
 
 _KINDS = (
     _Kind(
@@ -123,8 +141,60 @@ _KINDS = (
         },
     ),
     _Kind(
+        title="Push Token Requests",
+        marker="push token requests received",
+        request_type="push-token",
+        columns={
+            "push token requests received": ("requests", _Value.COUNT),
+            "push tokens specified in requests": ("push-tokens", _Value.COUNT),
+            "requests where data provided": ("some-data", _Value.COUNT),
+            "percentage of requests where data provided": ("some-data-pct", _Value.PERCENT),
+        },
+    ),
+    _Kind(
+        title="Account Restriction/Deletion Requests",
+        marker="account restriction/ account deletion requests received",
+        request_type="account-restriction",
+        columns={
+            "account restriction/ account deletion requests received": ("requests", _Value.COUNT),
+            "accounts specified in the requests": ("accounts", _Value.COUNT),
+            "requests rejected/challenged where no action taken": ("rejected", _Value.COUNT),
+            "requests where account restricted": ("restricted", _Value.COUNT),
+            "requests where account deleted": ("deleted", _Value.COUNT),
+        },
+    ),
+    _Kind(
+        title="App Takedown Requests (Legal Violation)",
+        marker="legal violation takedown requests received",
+        request_type="app-takedown-legal",
+        columns={
+            "legal violation takedown requests received": ("requests", _Value.COUNT),
+            **_APP_TAKEDOWN_COLUMNS,
+        },
+    ),
+    _Kind(
+        title="App Takedown Requests (Platform Policy Violation)",
+        marker="platform policy violation takedown requests received",
+        request_type="app-takedown-policy",
+        columns={
+            "platform policy violation takedown requests received": ("requests", _Value.COUNT),
+            **_APP_TAKEDOWN_COLUMNS,
+        },
+    ),
+    _Kind(
+        title="Digital Content Provider Requests",
+        marker="digital content provider requests received",
+        request_type="digital-content-provider",
+        columns={
+            "digital content provider requests received": ("requests", _Value.COUNT),
+            "requests objected in part or rejected in full": ("rejected", _Value.COUNT),
+            "requests where data provided": ("some-data", _Value.COUNT),
+            "percentage of requests where data provided": ("some-data-pct", _Value.PERCENT),
+        },
+    ),
+    _Kind(
         title="U.S. National Security Requests",
-        marker=_NS_TYPE,
+        marker=_NS_TYPE[0],
         request_type=None,
         columns={
             "requests received": ("requests", _Value.BAND),
@@ -149,7 +219,8 @@ _HALF = re.compile(r"(\d{4})\s*H([12])", re.IGNORECASE)
 
 
 def _norm(cell: str) -> str:
-    return " ".join(cell.split()).casefold()
+    # Apple marks footnotes on headers ("National Security Requests Type+"): the mark is not the name.
+    return " ".join(cell.split()).casefold().rstrip("+*\u2020 ")
 
 
 def sniff(data: bytes, filename: str = "") -> bool:
@@ -162,47 +233,45 @@ def sniff(data: bytes, filename: str = "") -> bool:
         return False
     first_line = text.lstrip("\ufeff").splitlines()[0] if text.strip() else ""
     header = [_norm(cell) for cell in next(csv.reader([first_line]), [])]
-    return len(header) >= 5 and header[0] in _PERIOD_LABEL and header[1:3] == [_START, _END] and header[3] in _COUNTRY
+    return len(header) >= 5 and {_START, _END} <= set(header) and bool(set(header) & set(_COUNTRY))
 
 
-def parse(data: bytes, *, filename: str = "", source_url: str = "") -> ParsedDocument:
-    """Read one Apple CSV into one period per reporting half-year, one figure per country and column."""
+def parse(data: bytes, *, filename: str = "", source_url: str = "", aliases: Aliases = NO_ALIASES) -> ParsedDocument:
+    """Read one Apple CSV into one period per reporting half-year, one figure per country and column.
+    Rows, columns, countries and kinds it does not know are reported as unknowns, not imported."""
     if not data.strip():
         raise DocumentError("the document is empty", filename=filename)
     if looks_like_html(data):
         raise DocumentError("expected an Apple CSV, got an HTML page", filename=filename)
-    rows = list(csv.reader(io.StringIO(decode_text(data, filename=filename))))
-    rows = [row for row in rows if any(cell.strip() for cell in row)]
-    if not rows:
+    rows = list(csv.reader(io.StringIO(decode_text(data, filename=filename), newline="")))
+    numbered = [(number, row) for number, row in enumerate(rows, start=1) if any(cell.strip() for cell in row)]
+    if not numbered:
         raise DocumentError("the document is empty", filename=filename)
-    header = [_norm(cell) for cell in rows[0]]
-    layout = _Layout.from_header(header, filename=filename)
+    raw_header = [cell.strip().lstrip("\ufeff") for cell in numbered[0][1]]
+    layout = _Layout.from_header(raw_header, filename=filename, aliases=aliases)
     document = ParsedDocument(
         format=FORMAT,
         periods=[],
         title=f"Apple Transparency Report: {layout.kind.title}",
         publisher=PUBLISHER,
+        unknowns=list(layout.unknowns),
+        warnings=list(layout.warnings),
     )
-    document.warnings.extend(layout.warnings)
+    if not layout.figure_columns:
+        return document  # a kind this importer does not know: the unknown says so, nothing is imported
     url = source_url or DEFAULT_SOURCE_URL
+    dates = DateReader(filename)
+    dates.learn(
+        cell for _, row in numbered[1:] for index in (layout.start, layout.end) for cell in row[index : index + 1]
+    )
     periods: dict[tuple[dt.date, dt.date], PeriodRecord] = {}
     seen: dict[tuple[dt.date, str, str], int] = {}
-    for number, row in enumerate(rows[1:], start=2):
+    for number, row in numbered[1:]:
+        parsed = _row(row, number, layout, dates, document, filename=filename, aliases=aliases)
+        if parsed is None:
+            continue
+        start, end, jurisdiction, request_type = parsed
         where = f"row {number}"
-        if len(row) < len(header):
-            raise DocumentError(f"expected {len(header)} cells, found {len(row)}", filename=filename, location=where)
-        start = _parse_date(row[layout.start], filename=filename, location=f"{where}, TR Start Date")
-        end = _parse_date(row[layout.end], filename=filename, location=f"{where}, TR End Date")
-        if end < start:
-            raise DocumentError(
-                f"the period ends ({end}) before it starts ({start})", filename=filename, location=where
-            )
-        if layout.label is not None:
-            warning = _check_label(row[layout.label], start, end)
-            if warning:
-                document.warnings.append(f"{filename or 'document'}, {where}: {warning}")
-        jurisdiction = _jurisdiction(row[layout.country], filename=filename, location=where)
-        request_type = layout.request_type(row, filename=filename, location=where)
         key = (start, jurisdiction, request_type)
         if key in seen:
             raise DocumentError(
@@ -222,10 +291,56 @@ def parse(data: bytes, *, filename: str = "", source_url: str = "") -> ParsedDoc
             period.figures.append(
                 _figure(row[index], jurisdiction, request_type, measure, kind, filename=filename, location=location)
             )
-    if not periods:
+    if not periods and not document.unknowns:
         raise DocumentError("the document has a header but no rows of figures", filename=filename)
     document.periods = sorted(periods.values(), key=lambda p: (p.start, p.end))
     return document
+
+
+def _row(
+    row: list[str],
+    number: int,
+    layout: _Layout,
+    dates: DateReader,
+    document: ParsedDocument,
+    *,
+    filename: str,
+    aliases: Aliases,
+) -> tuple[dt.date, dt.date, str, str] | None:
+    """(start, end, jurisdiction, request type) of a row of figures; None, with its unknown recorded,
+    for a row that is not one (a units or notes line) or that names a place or type it does not know."""
+    where = f"row {number}"
+    start_text = row[layout.start].strip() if layout.start < len(row) else ""
+    if not _DATE_LIKE.fullmatch(start_text):
+        text = " | ".join(cell.strip() for cell in row if cell.strip())
+        document.unknowns.append(Unknown(UnknownKind.ROW, where, text, "not a row of figures: no start date"))
+        return None
+    if len(row) < len(layout.header):
+        raise DocumentError(f"expected {len(layout.header)} cells, found {len(row)}", filename=filename, location=where)
+    start = dates.read(start_text, f"{where}, TR Start Date")
+    end = dates.read(row[layout.end].strip(), f"{where}, TR End Date")
+    if end < start:
+        raise DocumentError(f"the period ends ({end}) before it starts ({start})", filename=filename, location=where)
+    if layout.label is not None and (warning := _check_label(row[layout.label], start, end)):
+        document.warnings.append(f"{filename or 'document'}, {where}: {warning}")
+    name = row[layout.country].strip()
+    jurisdiction = aliases.jurisdiction(name) or country_code(name)
+    if jurisdiction is None or jurisdiction == OUT_OF_SCOPE:
+        if jurisdiction is None:
+            place = f"{where}, column {layout.header[layout.country]!r}"
+            document.unknowns.append(Unknown(UnknownKind.JURISDICTION, place, name, "no ISO 3166-1 code known"))
+        return None
+    request_type = layout.request_type(row, aliases=aliases)
+    if request_type is None or request_type == OUT_OF_SCOPE:
+        if request_type is None:
+            text = row[layout.ns_type].strip() if layout.ns_type is not None else ""
+            place = f"{where}, column {layout.header[layout.ns_type or 0]!r}"
+            document.unknowns.append(Unknown(UnknownKind.LABEL, place, text, "a national-security type not known"))
+        return None
+    return start, end, jurisdiction, request_type
+
+
+_DATE_LIKE = re.compile(r"\d{1,4}[/.-]\d{1,2}[/.-]\d{2,4}")
 
 
 @dataclass
@@ -233,6 +348,7 @@ class _Layout:
     """Where each column of one file is, once its header has been recognised."""
 
     kind: _Kind
+    header: list[str]
     label: int | None
     start: int
     end: int
@@ -240,10 +356,13 @@ class _Layout:
     ns_type: int | None
     #: (column index, header as written, measure, kind of value)
     figure_columns: list[tuple[int, str, str, _Value]]
+    unknowns: list[Unknown]
     warnings: list[str]
 
     @classmethod
-    def from_header(cls, header: list[str], *, filename: str) -> _Layout:
+    def from_header(cls, raw: list[str], *, filename: str, aliases: Aliases) -> _Layout:
+        header = [_norm(cell) for cell in raw]
+
         def find(names: tuple[str, ...] | str) -> int | None:
             wanted = (names,) if isinstance(names, str) else names
             return next((i for i, cell in enumerate(header) if cell in wanted), None)
@@ -252,56 +371,84 @@ class _Layout:
         if start is None or end is None or country is None:
             raise DocumentError(
                 "not an Apple transparency CSV: expected a header with TR Start Date, TR End Date and "
-                f"Country/Region, found {', '.join(header[:6])!r}",
+                f"Country/Region, found {', '.join(raw[:6])!r}",
                 filename=filename,
                 location="row 1",
             )
-        kinds = [kind for kind in _KINDS if kind.marker in header]
-        if len(kinds) != 1:
-            found = "none" if not kinds else ", ".join(k.title for k in kinds)
-            raise DocumentError(
-                "cannot tell which kind of Apple request this file covers: expected exactly one of the columns "
-                f"{', '.join(repr(k.marker) for k in _KINDS)} (found {found})",
-                filename=filename,
-                location="row 1",
-            )
-        kind = kinds[0]
-        missing = [name for name in kind.columns if name not in header]
-        if missing:
-            raise DocumentError(
-                f"the {kind.title} file lacks the column(s) {', '.join(repr(m) for m in missing)}",
-                filename=filename,
-                location="row 1",
-            )
-        figure_columns = [(header.index(name), name, measure, value) for name, (measure, value) in kind.columns.items()]
-        ns_type = find(_NS_TYPE)
-        known = {i for i, *_ in figure_columns} | {start, end, country}
-        label = find(_PERIOD_LABEL)
-        known |= {i for i in (label, ns_type) if i is not None}
-        # A column Apple adds later is reported rather than dropped in silence.
-        warnings = [
-            f"{filename or 'document'}: column {cell!r} is not imported (unknown to this importer)"
-            for i, cell in enumerate(header)
-            if i not in known and cell
+        label, ns_type = find(_PERIOD_LABEL), find(_NS_TYPE)
+        known = {i for i in (start, end, country, label, ns_type) if i is not None}
+        kinds = [
+            kind for kind in _KINDS if kind.marker in header or (kind.request_type is None and ns_type is not None)
         ]
-        return cls(
-            kind=kind,
-            label=label,
-            start=start,
-            end=end,
-            country=country,
-            ns_type=ns_type,
-            figure_columns=figure_columns,
-            warnings=warnings,
-        )
+        if len(kinds) > 1:
+            raise DocumentError(
+                f"the header names several kinds of Apple request ({', '.join(k.title for k in kinds)}); "
+                "each of Apple's files covers one",
+                filename=filename,
+                location="row 1",
+            )
+        kind = kinds[0] if kinds else _taught_kind(raw, header, known, aliases)
+        unknowns: list[Unknown] = []
+        warnings: list[str] = []
+        if kind is None:
+            marker = next((raw[i] for i in range(len(header)) if i not in known and header[i]), "")
+            unknowns.append(
+                Unknown(
+                    UnknownKind.FILE,
+                    f"row 1, column {marker!r}",
+                    marker,
+                    "a kind of Apple request this importer does not know; map the column to a request type",
+                )
+            )
+            return cls(_UNKNOWN_KIND, raw, label, start, end, country, ns_type, [], unknowns, warnings)
+        figure_columns: list[tuple[int, str, str, _Value]] = []
+        for index, cell in enumerate(header):
+            if index in known or not cell:
+                continue
+            if cell in kind.columns:
+                measure, value = kind.columns[cell]
+            elif (taught := aliases.measure(raw[index])) is not None:
+                if taught == OUT_OF_SCOPE:
+                    continue
+                measure, value = taught, (_Value.PERCENT if taught in PERCENT_MEASURES else _Value.COUNT)
+                if kind.request_type is None:
+                    value = _Value.BAND
+            else:
+                unknowns.append(Unknown(UnknownKind.COLUMN, f"row 1, column {index + 1}", raw[index]))
+                continue
+            figure_columns.append((index, raw[index], measure, value))
+        found = {measure for *_, measure, _value in figure_columns}
+        missing = [name for name, (measure, _) in kind.columns.items() if measure not in found]
+        if missing:
+            warnings.append(
+                f"{filename or 'document'}: the {kind.title} file lacks the column(s) "
+                f"{', '.join(repr(m) for m in missing)}; their figures are not in this document"
+            )
+        return cls(kind, raw, label, start, end, country, ns_type, figure_columns, unknowns, warnings)
 
-    def request_type(self, row: list[str], *, filename: str, location: str) -> str:
+    def request_type(self, row: list[str], *, aliases: Aliases) -> str | None:
         """The file's request type, or for the national-security file the one its row names."""
         if self.kind.request_type is not None:
             return self.kind.request_type
-        if self.ns_type is None:  # unreachable: that kind is recognised by this very column
-            raise DocumentError("no 'National Security Request Type' column", filename=filename, location=location)
-        return _ns_type(row[self.ns_type], filename=filename, location=location)
+        text = row[self.ns_type] if self.ns_type is not None else ""
+        return _NS_TYPES.get(_norm(text)) or aliases.request_type(text)
+
+
+_UNKNOWN_KIND = _Kind(title="unknown kind of request", marker="", request_type="", columns={})
+
+
+def _taught_kind(raw: list[str], header: list[str], known: set[int], aliases: Aliases) -> _Kind | None:
+    """A kind of file staff taught: its first figure column mapped to a request type (an ImporterAlias)."""
+    first = next((i for i in range(len(header)) if i not in known and header[i]), None)
+    if first is None:
+        return None
+    request_type = aliases.request_type(raw[first])
+    if request_type is None or request_type == OUT_OF_SCOPE:
+        return None
+    shared = {name: column for kind in _KINDS for name, column in kind.columns.items() if kind.request_type}
+    columns = {header[first]: ("requests", _Value.COUNT)}
+    columns |= {name: column for name, column in shared.items() if name in header and name != header[first]}
+    return _Kind(title=raw[first], marker=header[first], request_type=request_type, columns=columns)
 
 
 def _figure(
@@ -358,21 +505,6 @@ def _band_or_exact(text: str, *, filename: str, location: str) -> tuple[Decimal 
     return value, None, None
 
 
-def _parse_date(text: str, *, filename: str, location: str) -> dt.date:
-    """Apple writes ``1/1/13`` (month first, two-digit year); other copies use four digits or ISO dates."""
-    cleaned = text.strip()
-    try:
-        if match := _US_DATE.fullmatch(cleaned):
-            month, day, year = (int(part) for part in match.groups())
-            return dt.date(year + 2000 if year < 100 else year, month, day)
-        if match := _ISO_DATE.fullmatch(cleaned):
-            year, month, day = (int(part) for part in match.groups())
-            return dt.date(year, month, day)
-    except ValueError:
-        pass
-    raise DocumentError(f"expected a date such as 1/1/13, found {cleaned!r}", filename=filename, location=location)
-
-
 def _check_label(label: str, start: dt.date, end: dt.date) -> str:
     """The ``2013 H1`` label should name the half-year the dates cover; a mismatch is recorded, not fixed."""
     match = _HALF.search(label)
@@ -385,22 +517,3 @@ def _check_label(label: str, start: dt.date, end: dt.date) -> str:
     if (start, end) != expected:
         return f"the period label {label.strip()!r} does not match the dates {start}..{end}"
     return ""
-
-
-def _jurisdiction(name: str, *, filename: str, location: str) -> str:
-    code = country_code(name)
-    if code is None:
-        raise DocumentError(f"unknown country or region {name.strip()!r}", filename=filename, location=location)
-    return code
-
-
-def _ns_type(text: str, *, filename: str, location: str) -> str:
-    request_type = _NS_TYPES.get(_norm(text))
-    if request_type is None:
-        raise DocumentError(
-            f"unknown national security request type {text.strip()!r}; expected one of "
-            f"{', '.join(repr(k) for k in _NS_TYPES)}",
-            filename=filename,
-            location=location,
-        )
-    return request_type

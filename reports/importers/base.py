@@ -94,9 +94,82 @@ class PeriodRecord:
         return (self.company, self.scope, self.start, self.end)
 
 
+class UnknownKind:
+    """What an importer did not understand: the word staff see beside each unknown."""
+
+    COLUMN = "column"  # a header the importer does not know
+    LABEL = "label"  # a row label (a legal process, a request kind) it does not know
+    JURISDICTION = "jurisdiction"  # a country or region name it cannot map to a code
+    ROW = "row"  # a row it cannot place (no country, a line of text)
+    SHEET = "sheet"
+    FILE = "file"  # a whole file (a new table in a download) it does not know
+
+
+#: The kinds of unknown staff can teach the importers with an alias, and what each maps to.
+TEACHABLE_KINDS = {
+    UnknownKind.COLUMN: "measure",
+    UnknownKind.LABEL: "request type",
+    UnknownKind.JURISDICTION: "jurisdiction",
+}
+
+
+@dataclass(frozen=True)
+class Unknown:
+    """Something a document says that its importer does not understand: not imported, put before staff."""
+
+    kind: str
+    place: str
+    text: str
+    #: Why it was not understood, when more than "unknown" helps (e.g. what was expected).
+    detail: str = ""
+
+    def describe(self, filename: str = "") -> str:
+        where = ", ".join(part for part in (filename, self.place) if part)
+        detail = f" ({self.detail})" if self.detail else ""
+        return f"{where}: unknown {self.kind} {self.text!r} not imported{detail}"
+
+    def as_dict(self) -> dict[str, str]:
+        return {"kind": self.kind, "place": self.place, "text": self.text, "detail": self.detail}
+
+
+#: An alias target meaning "known, and deliberately not imported".
+OUT_OF_SCOPE = "out-of-scope"
+
+
+def normalise_label(text: str) -> str:
+    """How labels and headers are compared with aliases: case, punctuation and spacing ignored."""
+    folded = text.replace("\ufeff", "").casefold().replace("&", " and ").replace("%", " percent ")
+    return " ".join(re.findall(r"[a-z0-9]+", folded))
+
+
+@dataclass(frozen=True)
+class Aliases:
+    """What staff taught the importers (reports.models.ImporterAlias, passed in as plain data): a
+    normalised label, header or place name -> a vocabulary term, or OUT_OF_SCOPE."""
+
+    #: (kind, normalised text) -> target
+    targets: dict[tuple[str, str], str] = field(default_factory=dict)
+
+    def get(self, kind: str, text: str) -> str | None:
+        return self.targets.get((kind, normalise_label(text))) if self.targets else None
+
+    def request_type(self, text: str) -> str | None:
+        return self.get(UnknownKind.LABEL, text)
+
+    def measure(self, text: str) -> str | None:
+        return self.get(UnknownKind.COLUMN, text)
+
+    def jurisdiction(self, text: str) -> str | None:
+        return self.get(UnknownKind.JURISDICTION, text)
+
+
+NO_ALIASES = Aliases()
+
+
 @dataclass
 class ParsedDocument:
-    """Everything one document says, plus the disagreements it contains (recorded, never fixed)."""
+    """Everything one document says, plus the disagreements it contains (recorded, never fixed) and
+    what its importer did not understand (``unknowns``: reported, never imported)."""
 
     format: str
     periods: list[PeriodRecord]
@@ -104,10 +177,16 @@ class ParsedDocument:
     title: str = ""
     publisher: str = ""
     published_on: dt.date | None = None
+    unknowns: list[Unknown] = field(default_factory=list)
+    #: The file name unknowns are reported under.
+    filename: str = ""
 
     @property
     def figure_count(self) -> int:
         return sum(len(p.figures) for p in self.periods)
+
+    def unknown_lines(self) -> list[str]:
+        return [unknown.describe(self.filename) for unknown in self.unknowns]
 
 
 def parse_number(text: str, *, filename: str = "", location: str = "") -> Decimal | None:
@@ -147,7 +226,8 @@ def validate(document: ParsedDocument, *, filename: str = "") -> ParsedDocument:
     broken one, and append a warning for each part/total disagreement the document contains."""
     seen_periods: set[tuple[str, str, dt.date, dt.date]] = set()
     problems: list[DocumentError] = []
-    if not document.periods:
+    document.filename = document.filename or filename
+    if not document.periods and not document.unknowns:
         raise DocumentError("the document holds no reporting period", filename=filename)
     for period in document.periods:
         where = f"period {period.start:%Y-%m-%d}..{period.end:%Y-%m-%d} ({period.company}, {period.scope})"

@@ -7,8 +7,21 @@ import csv
 import datetime as dt
 import io
 
-from reports.importers.base import DocumentError, FigureRecord, ParsedDocument, PeriodRecord, decode_text, parse_number
+from reports.importers.base import (
+    NO_ALIASES,
+    OUT_OF_SCOPE,
+    Aliases,
+    DocumentError,
+    FigureRecord,
+    ParsedDocument,
+    PeriodRecord,
+    Unknown,
+    UnknownKind,
+    decode_text,
+    parse_number,
+)
 from reports.opendata import FIGURE_COLUMNS
+from reports.vocabulary import Measure, RequestType
 
 FORMAT = "canonical_csv"
 LABEL = "Data Demands open-data CSV (figures.csv)"
@@ -19,7 +32,7 @@ def sniff(data: bytes, filename: str) -> bool:
     return first_line.replace(" ", "").startswith(",".join(FIGURE_COLUMNS[:4]))
 
 
-def parse(data: bytes, *, filename: str = "", source_url: str = "") -> ParsedDocument:
+def parse(data: bytes, *, filename: str = "", source_url: str = "", aliases: Aliases = NO_ALIASES) -> ParsedDocument:
     reader = csv.DictReader(io.StringIO(decode_text(data, filename=filename)))
     header = [name.strip() for name in reader.fieldnames or []]
     missing = [name for name in FIGURE_COLUMNS if name not in header]
@@ -32,6 +45,7 @@ def parse(data: bytes, *, filename: str = "", source_url: str = "") -> ParsedDoc
         )
     reader.fieldnames = header
     periods: dict[tuple[str, str, dt.date, dt.date], PeriodRecord] = {}
+    unknowns: list[Unknown] = []
     for number, row in enumerate(reader, start=2):
         if not any((value or "").strip() for value in row.values()):
             continue
@@ -43,12 +57,31 @@ def parse(data: bytes, *, filename: str = "", source_url: str = "") -> ParsedDoc
             _date(row, "period_end", where, filename),
         )
         url = (row.get("source_url") or "").strip() or source_url
+        request_type, measure = (
+            _required(row, "request_type", where, filename),
+            _required(row, "measure", where, filename),
+        )
+        request_type = aliases.request_type(request_type) or request_type
+        measure = aliases.measure(measure) or measure
+        if OUT_OF_SCOPE in (request_type, measure):
+            continue
+        if request_type not in RequestType.values or measure not in Measure.values:
+            kind, text = (
+                (UnknownKind.LABEL, request_type)
+                if request_type not in RequestType.values
+                else (
+                    UnknownKind.COLUMN,
+                    measure,
+                )
+            )
+            unknowns.append(Unknown(kind, where, text, "not in the data dictionary (docs/data.md)"))
+            continue
         period = periods.setdefault(key, PeriodRecord(*key, source_url=url))
         period.figures.append(
             FigureRecord(
                 jurisdiction=_required(row, "jurisdiction", where, filename),
-                request_type=_required(row, "request_type", where, filename),
-                measure=_required(row, "measure", where, filename),
+                request_type=request_type,
+                measure=measure,
                 value=_number(row, "value", where, filename),
                 value_min=_number(row, "value_min", where, filename),
                 value_max=_number(row, "value_max", where, filename),
@@ -57,9 +90,11 @@ def parse(data: bytes, *, filename: str = "", source_url: str = "") -> ParsedDoc
                 source_url=url,
             )
         )
-    if not periods:
+    if not periods and not unknowns:
         raise DocumentError("the CSV has a header but no rows", filename=filename)
-    return ParsedDocument(format=FORMAT, periods=list(periods.values()), title=filename, publisher="Data Demands")
+    return ParsedDocument(
+        format=FORMAT, periods=list(periods.values()), title=filename, publisher="Data Demands", unknowns=unknowns
+    )
 
 
 def _required(row: dict[str, str | None], column: str, where: str, filename: str) -> str:

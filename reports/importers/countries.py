@@ -85,9 +85,6 @@ ALIASES: dict[str, str] = {
     "u.s. outlying islands": "UM",
     # Withdrawn from ISO 3166-1 in 2010, but Meta still lists it; AN is its former code.
     "netherlands antilles": "AN",
-    # No ISO code of its own: ISO 3166 counts it as part of Somalia. Meta's H2 2017 report
-    # has a "Somaliland" row and no "Somalia" row; later reports say "Somalia".
-    "somaliland": "SO",
 }
 
 _SPACES = re.compile(r"\s+")
@@ -98,11 +95,16 @@ def normalise_name(name: str) -> str:
     return _SPACES.sub(" ", unicodedata.normalize("NFC", name)).strip().casefold()
 
 
+#: Places that are not the country pycountry would match them to. Somaliland has no ISO code and is
+#: not Somalia: Meta's H2 2017 report has a "Somaliland" row, which stays an unknown for staff.
+NOT_MAPPED = frozenset({"somaliland"})
+
+
 @lru_cache(maxsize=1024)
 def country_code(name: str) -> str | None:
     """The ISO 3166-1 alpha-2 code of a country name, or None when the name is unknown."""
     key = normalise_name(name)
-    if not key:
+    if not key or key in NOT_MAPPED:
         return None
     if key in ALIASES:
         return ALIASES[key]

@@ -32,16 +32,22 @@ from pathlib import PurePath
 import pycountry
 
 from reports.importers.base import (
+    NO_ALIASES,
+    OUT_OF_SCOPE,
+    Aliases,
     DocumentError,
     FigureRecord,
     ParsedDocument,
     PeriodRecord,
+    Unknown,
+    UnknownKind,
     decode_text,
     looks_like_html,
     parse_band,
     parse_number,
 )
 from reports.importers.countries import country_code
+from reports.importers.dates import DateReader
 
 FORMAT = "google_csv"
 LABEL = "Google Transparency Report CSV"
@@ -207,6 +213,17 @@ NATIONAL_SECURITY_KINDS = {
 }
 NOT_REPORTED = "blank in the document: not reported"
 
+#: What a column staff mapped to a measure (an alias) stands for, per table.
+_MEASURE_FIELDS = {
+    (MAIN, "requests"): "requests",
+    (MAIN, "accounts"): "accounts",
+    (MAIN, "some-data-pct"): "pct",
+    (ENTERPRISE, "requests"): "enterprise_requests",
+    (ENTERPRISE, "customers"): "customers",
+    (ENTERPRISE, "some-data-pct"): "pct",
+    (DIPLOMATIC, "requests"): "diplomatic_requests",
+}
+
 
 def sniff(data: bytes, filename: str) -> bool:
     """True for any of Google's user-data CSVs, judged by the header row alone."""
@@ -214,12 +231,12 @@ def sniff(data: bytes, filename: str) -> bool:
     return header is not None and bool(_layout(header, strict=True))
 
 
-def parse(data: bytes, *, filename: str = "", source_url: str = "") -> ParsedDocument:
+def parse(data: bytes, *, filename: str = "", source_url: str = "", aliases: Aliases = NO_ALIASES) -> ParsedDocument:
     """Parse one Google CSV into half-year periods. Raises DocumentError."""
     header, rows = _read_table(data, filename=filename)
     layout = _layout(header, strict=False)
-    columns = _Columns.find(header, layout, filename=filename)
-    parser = _Parser(columns=columns, layout=layout, filename=filename)
+    columns = _Columns.find(header, layout, filename=filename, aliases=aliases)
+    parser = _Parser(columns=columns, layout=layout, filename=filename, aliases=aliases)
     if layout == NATIONAL_SECURITY:
         kind = _national_security_kind(filename)
         periods = parser.national_security(rows, kind)
@@ -234,7 +251,14 @@ def parse(data: bytes, *, filename: str = "", source_url: str = "") -> ParsedDoc
     url = source_url or default_url.get(layout, DEFAULT_SOURCE_URL)
     for period in periods:
         period.source_url = url
-    return ParsedDocument(format=FORMAT, periods=periods, warnings=parser.warnings, title=title, publisher=PUBLISHER)
+    return ParsedDocument(
+        format=FORMAT,
+        periods=periods,
+        warnings=parser.warnings,
+        title=title,
+        publisher=PUBLISHER,
+        unknowns=[*columns.unknowns, *parser.unknowns],
+    )
 
 
 # --- reading ---------------------------------------------------------------------------------
@@ -333,6 +357,8 @@ class _Columns:
 
     header: list[str]
     index: dict[str, int]
+    #: Headers the importer does not know (and no alias maps): reported, their cells not imported.
+    unknowns: tuple[Unknown, ...] = ()
 
     REQUIRED = {
         MAIN: ("period_end", "legal_process", "requests"),
@@ -342,8 +368,18 @@ class _Columns:
     }
 
     @classmethod
-    def find(cls, header: list[str], layout: str, *, filename: str) -> _Columns:
+    def find(cls, header: list[str], layout: str, *, filename: str, aliases: Aliases = NO_ALIASES) -> _Columns:
         index = _fields(header)
+        unknowns: list[Unknown] = []
+        for position, text in enumerate(header):
+            if position in index.values() or not text.strip() or _normalise(text) in _FIELD_BY_ALIAS:
+                continue
+            taught = aliases.measure(text)
+            field_name = _MEASURE_FIELDS.get((layout, taught or ""))
+            if field_name and field_name not in index:
+                index[field_name] = position
+            elif taught != OUT_OF_SCOPE:
+                unknowns.append(Unknown(UnknownKind.COLUMN, f"row 1, column {position + 1}", text))
         needed = list(cls.REQUIRED[layout])
         if layout != NATIONAL_SECURITY and not index.keys() & {"code", "country", "origin"}:
             needed.append("code")
@@ -363,7 +399,7 @@ class _Columns:
                 filename=filename,
                 location="row 1",
             )
-        return cls(header=header, index=index)
+        return cls(header=header, index=index, unknowns=tuple(unknowns))
 
     def has(self, name: str) -> bool:
         return name in self.index
@@ -376,77 +412,6 @@ class _Columns:
 
     def where(self, line: int, name: str) -> str:
         return f"row {line}, column {self.header[self.index[name]]}"
-
-
-# --- dates -----------------------------------------------------------------------------------
-
-_ISO_DATE = re.compile(r"(\d{4})[-/](\d{1,2})[-/](\d{1,2})(?:[T ]00:00(?::00)?)?")
-_NUMERIC_DATE = re.compile(r"(\d{1,2})[/.-](\d{1,2})[/.-](\d{4}|\d{2})")
-_TEXT_DATE_FORMATS = ("%d %B %Y", "%d %b %Y", "%B %d %Y", "%b %d %Y")
-
-
-class _DateReader:
-    """Reads period-end dates, ISO or numeric. A numeric date's order (day-first or month-first)
-    must be evident from the date itself, and the same in the whole file."""
-
-    def __init__(self, filename: str) -> None:
-        self.filename = filename
-        self.order: str = ""
-        self.order_seen_at = ""
-        self.cache: dict[str, dt.date] = {}
-
-    def read(self, text: str, location: str) -> dt.date:
-        if text in self.cache:
-            return self.cache[text]
-        date = self._parse(text, location)
-        self.cache[text] = date
-        return date
-
-    def _parse(self, text: str, location: str) -> dt.date:
-        if match := _ISO_DATE.fullmatch(text):
-            return self._date(int(match[1]), int(match[2]), int(match[3]), text, location)
-        if match := _NUMERIC_DATE.fullmatch(text):
-            first, second, year_text = int(match[1]), int(match[2]), match[3]
-            # Two-digit years: transparency reports began in 2009.
-            year = int(year_text) + 2000 if len(year_text) == 2 else int(year_text)
-            if first > 12 >= second:
-                order, day, month = "day-first", first, second
-            elif second > 12 >= first:
-                order, day, month = "month-first", second, first
-            elif first == second:
-                order, day, month = "", first, second
-            else:
-                raise DocumentError(
-                    f"the date {text!r} could be read day-first or month-first; "
-                    "write it as an ISO date (2017-06-30) or so that the order shows (30/6/17)",
-                    filename=self.filename,
-                    location=location,
-                )
-            if order and self.order and order != self.order:
-                raise DocumentError(
-                    f"the date {text!r} is {order}, but {self.order_seen_at} has a {self.order} date; "
-                    "a file must write its dates one way",
-                    filename=self.filename,
-                    location=location,
-                )
-            if order and not self.order:
-                self.order, self.order_seen_at = order, location.split(",")[0]
-            return self._date(year, month, day, text, location)
-        cleaned = " ".join(text.replace(",", " ").split())
-        for pattern in _TEXT_DATE_FORMATS:
-            try:
-                return dt.datetime.strptime(cleaned, pattern).date()
-            except ValueError:
-                continue
-        raise DocumentError(
-            f"expected a date such as 2017-06-30 or 30/6/17, found {text!r}", filename=self.filename, location=location
-        )
-
-    def _date(self, year: int, month: int, day: int, text: str, location: str) -> dt.date:
-        try:
-            return dt.date(year, month, day)
-        except ValueError:
-            raise DocumentError(f"{text!r} is not a valid date", filename=self.filename, location=location) from None
 
 
 def half_year_start(end: dt.date, *, filename: str = "", location: str = "") -> dt.date:
@@ -499,12 +464,17 @@ class _Row:
 
 
 class _Parser:
-    def __init__(self, *, columns: _Columns, layout: str, filename: str) -> None:
+    def __init__(self, *, columns: _Columns, layout: str, filename: str, aliases: Aliases = NO_ALIASES) -> None:
         self.columns = columns
         self.layout = layout
         self.filename = filename
-        self.dates = _DateReader(filename)
+        self.aliases = aliases
+        self.dates = DateReader(filename)
         self.warnings: list[str] = []
+        self.unknowns: list[Unknown] = []
+
+    def unknown(self, kind: str, place: str, text: str, detail: str = "") -> None:
+        self.unknowns.append(Unknown(kind, place, text, detail))
 
     def error(self, message: str, location: str) -> DocumentError:
         return DocumentError(message, filename=self.filename, location=location)
@@ -531,7 +501,7 @@ class _Parser:
         return parse_number(self.columns.cell(cells, name), filename=self.filename, location=where)
 
     def jurisdiction(self, cells: list[str], line: int, name_field: str = "country") -> str | None:
-        """ISO code of the requesting country; None (with a warning) for an international body."""
+        """ISO code of the requesting country; None (with a warning or an unknown) when there is none."""
         code = self.columns.cell(cells, "code").upper()
         name = self.columns.cell(cells, name_field) or self.columns.cell(cells, "country")
         if code in COUNTRY_CODES:
@@ -541,39 +511,45 @@ class _Parser:
                 f"row {line}: {name or code} is not a country and has no ISO 3166-1 code; the row is left out"
             )
             return None
-        if code:
-            raise self.error(f"{code!r} is not an ISO 3166-1 country code", self.columns.where(line, "code"))
-        found = country_code(name) if name else None
+        taught = self.aliases.jurisdiction(name or code) if (name or code) else None
+        found = taught or (country_code(name) if name and not code else None)
         if found:
-            return found
-        if not name:
-            raise self.error("the row names no country", f"row {line}")
-        raise self.error(
-            f"cannot tell which country {name!r} is: it has no territory code and the name is not one "
-            "reports/importers/countries.py knows",
-            self.columns.where(line, name_field if self.columns.has(name_field) else "country"),
+            return None if found == OUT_OF_SCOPE else found
+        if not name and not code:
+            text = " | ".join(cell.strip() for cell in cells if cell.strip())
+            self.unknown(UnknownKind.ROW, f"row {line}", text, "the row names no country")
+            return None
+        field_name = "code" if code else (name_field if self.columns.has(name_field) else "country")
+        self.unknown(
+            UnknownKind.JURISDICTION,
+            self.columns.where(line, field_name),
+            code or name,
+            "not an ISO 3166-1 code"
+            if code
+            else "no territory code, and a name reports/importers/countries.py does not know",
         )
+        return None
 
-    def request_type(self, cells: list[str], line: int) -> str:
+    def request_type(self, cells: list[str], line: int) -> str | None:
+        """The vocabulary request type of the row's legal process; None (an unknown) when neither the
+        importer nor an alias knows it, or staff marked it out of scope."""
         text = self.columns.cell(cells, "legal_process")
-        found = LEGAL_PROCESSES.get(_normalise(text))
+        found = LEGAL_PROCESSES.get(_normalise(text)) or self.aliases.request_type(text)
         if found is None:
-            known = sorted({key.title() for key in LEGAL_PROCESSES if key.endswith("s")})
-            raise self.error(
-                f"unknown legal process {text!r}; expected one of {', '.join(known)}",
-                self.columns.where(line, "legal_process"),
-            )
-        return found
+            self.unknown(UnknownKind.LABEL, self.columns.where(line, "legal_process"), text, "a legal process")
+        return None if found == OUT_OF_SCOPE else found
 
-    def scope(self, cells: list[str], line: int) -> str:
+    def scope(self, cells: list[str], line: int) -> str | None:
         if not self.columns.has("product"):
             return "total"
         text = self.columns.cell(cells, "product")
         found = PRODUCT_SCOPES.get(_normalise(text))
         if found is None:
-            raise self.error(
-                f"unknown enterprise product {text!r}; expected Google Workspace (G Suite) or GCP",
+            self.unknown(
+                UnknownKind.ROW,
                 self.columns.where(line, "product"),
+                text,
+                "an enterprise product other than Google Workspace (G Suite) or GCP",
             )
         return found
 
@@ -591,14 +567,14 @@ class _Parser:
             start, end = self.period(cells, line)
             scope = self.scope(cells, line)
             request_type = self.request_type(cells, line)
-            jurisdiction = self.jurisdiction(cells, line)
+            jurisdiction = self.jurisdiction(cells, line) if scope and request_type else None
             values: dict[str, tuple[Decimal | None, str]] = {}
             for name, measure in measures:
                 if not self.columns.has(name):
                     continue
                 read = self.percentage if measure == "some-data-pct" else self.count
                 values[measure] = (read(cells, line, name), self.columns.where(line, name))
-            if jurisdiction is None:
+            if jurisdiction is None or scope is None or request_type is None:
                 continue
             key = (scope, end, jurisdiction, request_type)
             if key in seen:
@@ -618,10 +594,10 @@ class _Parser:
         for line, cells in rows:
             start, end = self.period(cells, line)
             scope = self.scope(cells, line)
-            jurisdiction = self.jurisdiction(cells, line, name_field="origin")
+            jurisdiction = self.jurisdiction(cells, line, name_field="origin") if scope else None
             value = self.count(cells, line, "diplomatic_requests")
             where = self.columns.where(line, "diplomatic_requests")
-            if jurisdiction is None:
+            if jurisdiction is None or scope is None:
                 continue
             key = (scope, end, jurisdiction)
             assisting = self.columns.cell(cells, "assisting") or "unnamed"

@@ -22,10 +22,15 @@ from dataclasses import dataclass
 from pathlib import PurePath
 
 from reports.importers.base import (
+    NO_ALIASES,
+    OUT_OF_SCOPE,
+    Aliases,
     DocumentError,
     FigureRecord,
     ParsedDocument,
     PeriodRecord,
+    Unknown,
+    UnknownKind,
     decode_text,
     looks_like_html,
     parse_band,
@@ -118,10 +123,10 @@ def sniff(data: bytes, filename: str) -> bool:
     )
 
 
-def parse(data: bytes, *, filename: str = "", source_url: str = "") -> ParsedDocument:
+def parse(data: bytes, *, filename: str = "", source_url: str = "", aliases: Aliases = NO_ALIASES) -> ParsedDocument:
     """Parse one Meta half-year CSV into one period of figures per country. Raises DocumentError."""
     header, rows = _read_table(data, filename=filename)
-    country_index, columns, warnings = _columns(header, rows, filename=filename)
+    country_index, columns, warnings, unknowns = _columns(header, rows, filename=filename, aliases=aliases)
     start, end = _period(header, rows, filename=filename)
     period = PeriodRecord(
         company=COMPANY, scope="total", start=start, end=end, source_url=source_url or DEFAULT_SOURCE_URL
@@ -130,15 +135,16 @@ def parse(data: bytes, *, filename: str = "", source_url: str = "") -> ParsedDoc
     for line, cells in rows:
         name = _cell(cells, country_index)
         if not name:
-            raise DocumentError("the row has figures but no country", filename=filename, location=f"row {line}")
-        code = country_code(name)
+            text = " | ".join(cell.strip() for cell in cells if cell.strip())
+            unknowns.append(Unknown(UnknownKind.ROW, f"row {line}", text, "the row names no country"))
+            continue
+        code = aliases.jurisdiction(name) or country_code(name)
         if code is None:
-            raise DocumentError(
-                f"cannot map the country {name!r} to an ISO 3166-1 code; add it to ALIASES in "
-                "reports/importers/countries.py",
-                filename=filename,
-                location=f"row {line}, column {header[country_index]}",
-            )
+            place = f"row {line}, column {header[country_index]}"
+            unknowns.append(Unknown(UnknownKind.JURISDICTION, place, name, "no ISO 3166-1 code known"))
+            continue
+        if code == OUT_OF_SCOPE:
+            continue
         if code in seen:
             raise DocumentError(
                 f"{name!r} is the same country ({code}) as row {seen[code]}", filename=filename, location=f"row {line}"
@@ -152,6 +158,7 @@ def parse(data: bytes, *, filename: str = "", source_url: str = "") -> ParsedDoc
         warnings=warnings,
         title=f"Meta government requests for user data, {half} {start.year}",
         publisher=PUBLISHER,
+        unknowns=unknowns,
     )
 
 
@@ -211,13 +218,13 @@ def _read_table(data: bytes, *, filename: str) -> tuple[list[str], list[tuple[in
 
 
 def _columns(
-    header: list[str], rows: list[tuple[int, list[str]]], *, filename: str
-) -> tuple[int, list[_Column], list[str]]:
-    """The country column, the figure columns in the order to read them, and warnings."""
+    header: list[str], rows: list[tuple[int, list[str]]], *, filename: str, aliases: Aliases
+) -> tuple[int, list[_Column], list[str], list[Unknown]]:
+    """The country column, the figure columns in the order to read them, warnings and unknown columns."""
     warnings: list[str] = []
+    unknowns: list[Unknown] = []
     country_index: int | None = None
     columns: list[_Column] = []
-    unknown: list[str] = []
     for index, text in enumerate(header):
         name = _normalise(text)
         if name in COUNTRY_COLUMNS and country_index is None:
@@ -245,25 +252,38 @@ def _columns(
                     f"column {text!r} has figures (first in row {filled[0]}) that are not imported: "
                     "MLAT warrants and orders have no request type of their own"
                 )
+        elif (taught := aliases.request_type(_label_of(text))) is not None:
+            if taught != OUT_OF_SCOPE:
+                columns.append(_Column(index, text, taught, measure))
         else:
-            unknown.append(text)
+            place = f"row 1, column {index + 1} ({text.strip()})"
+            unknowns.append(Unknown(UnknownKind.LABEL, place, _label_of(text), "a kind of request in a column header"))
     if country_index is None:
         raise DocumentError(
             f"missing the 'Country' column; the header found is: {', '.join(header)}",
             filename=filename,
             location="row 1",
         )
-    if not any(c.request_type == "all" and c.measure == "requests" for c in columns):
+    if not columns:
         raise DocumentError(
-            f"missing the 'Total Requests' column; the header found is: {', '.join(header)}",
+            f"no column of figures this importer knows; the header found is: {', '.join(header)}",
             filename=filename,
             location="row 1",
         )
-    if unknown:
-        warnings.append(f"columns not imported (unknown to this importer): {', '.join(unknown)}")
+    if not any(c.request_type == "all" and c.measure == "requests" for c in columns):
+        warnings.append(f"{filename or 'document'}: no 'Total Requests' column; the totals are not in this document")
     # Fallback columns last, so the column they stand in for is read first.
     columns.sort(key=lambda c: c.fallback)
-    return country_index, columns, warnings
+    return country_index, columns, warnings, unknowns
+
+
+def _label_of(header: str) -> str:
+    """The kind a column counts, as written: "Foo Requests Accounts" -> "Foo Requests"."""
+    words = header.strip()
+    for suffix in (" Accounts", " Percentage", " Percent"):
+        if words.casefold().endswith(suffix.casefold()):
+            return words[: -len(suffix)].strip()
+    return words
 
 
 def _split(name: str) -> tuple[str, str]:

@@ -33,7 +33,18 @@ from decimal import Decimal
 
 import openpyxl
 
-from reports.importers.base import DocumentError, FigureRecord, ParsedDocument, PeriodRecord, parse_number
+from reports.importers.base import (
+    NO_ALIASES,
+    OUT_OF_SCOPE,
+    Aliases,
+    DocumentError,
+    FigureRecord,
+    ParsedDocument,
+    PeriodRecord,
+    Unknown,
+    UnknownKind,
+    parse_number,
+)
 from reports.importers.countries import country_code
 
 FORMAT = "microsoft_xlsx"
@@ -110,7 +121,7 @@ def sniff(data: bytes, filename: str = "") -> bool:
         return False
 
 
-def parse(data: bytes, *, filename: str = "", source_url: str = "") -> ParsedDocument:
+def parse(data: bytes, *, filename: str = "", source_url: str = "", aliases: Aliases = NO_ALIASES) -> ParsedDocument:
     """Read one half-year workbook into one period: requests, accounts and outcomes per country."""
     sheets = _read_workbook(data, filename=filename)
     if not any("criminal" in title.casefold() for title in sheets):
@@ -133,6 +144,9 @@ def parse(data: bytes, *, filename: str = "", source_url: str = "") -> ParsedDoc
     notes: list[str] = []
     for title, rows in sheets.items():
         request_type = next((rt for word, rt in _SHEET_TYPES if word in title.casefold()), None)
+        request_type = request_type or aliases.request_type(title)
+        if request_type == OUT_OF_SCOPE:
+            continue
         if request_type is None:
             if any(word in title.casefold() for word in _SKIPPED_SHEETS):
                 notes.append(
@@ -140,12 +154,12 @@ def parse(data: bytes, *, filename: str = "", source_url: str = "") -> ParsedDoc
                     "reported apart from law-enforcement requests, and their outcomes count accounts, not requests."
                 )
             else:
-                document.warnings.append(f"{filename or 'workbook'}: sheet {title!r} is not imported (unknown sheet)")
+                document.unknowns.append(Unknown(UnknownKind.SHEET, f"sheet {title!r}", title, "a sheet not known"))
             continue
-        table = _Table.find(rows, sheet=title, filename=filename)
-        period.figures.extend(table.figures(request_type, warnings=document.warnings))
+        table = _Table.find(rows, sheet=title, filename=filename, warnings=document.warnings)
+        period.figures.extend(table.figures(request_type, document=document, aliases=aliases))
         if request_type == "legal-process":
-            period.figures.extend(_extraterritorial(rows, sheet=title, filename=filename, warnings=document.warnings))
+            period.figures.extend(_extraterritorial(rows, sheet=title, filename=filename, document=document))
         imported.append(f"{title!r} as {request_type!r}")
     period.notes = " ".join([f"Imported sheets: {', '.join(imported)}.", *notes])
     return document
@@ -253,7 +267,7 @@ class _Table:
     columns: dict[str, int]
 
     @classmethod
-    def find(cls, rows: _Rows, *, sheet: str, filename: str) -> _Table:
+    def find(cls, rows: _Rows, *, sheet: str, filename: str, warnings: list[str]) -> _Table:
         for index, row in enumerate(rows[:20]):
             texts = [_norm(cell) for cell in row]
             if not any(text.startswith("total number of") for text in texts):
@@ -266,10 +280,9 @@ class _Table:
                         break
             missing = [measure for _, measure, _ in _HEADERS if measure not in columns]
             if missing:
-                raise DocumentError(
-                    f"the header lacks the column(s) for {', '.join(missing)}",
-                    filename=filename,
-                    location=f"sheet {sheet!r}, row {index + 1}",
+                warnings.append(
+                    f"{filename or 'workbook'}, sheet {sheet!r}, row {index + 1}: the header has no column for "
+                    f"{', '.join(missing)}; those figures are not in this document"
                 )
             return cls(sheet=sheet, filename=filename, rows=rows, header_row=index, columns=columns)
         raise DocumentError(
@@ -278,7 +291,8 @@ class _Table:
             location=f"sheet {sheet!r}",
         )
 
-    def figures(self, request_type: str, *, warnings: list[str]) -> list[FigureRecord]:
+    def figures(self, request_type: str, *, document: ParsedDocument, aliases: Aliases) -> list[FigureRecord]:
+        warnings = document.warnings
         figures: list[FigureRecord] = []
         first_column = min(self.columns.values())
         seen: dict[str, int] = {}
@@ -291,11 +305,18 @@ class _Table:
             values = {measure: _cell(row, column) for measure, column in self.columns.items()}
             if label is None:
                 if any(_norm(v) for v in values.values()):
-                    raise DocumentError(
-                        "a row of figures names no country", filename=self.filename, location=self._where(number)
+                    # A units row ("#", "%") under the header, or figures with no country: not imported.
+                    text = " | ".join(str(v).strip() for v in row if _norm(v))
+                    detail = "no country" if any(_is_number(v) for v in values.values()) else "not a row of figures"
+                    document.unknowns.append(Unknown(UnknownKind.ROW, self._where(number), text, detail))
+                continue
+            jurisdiction = self._jurisdiction(str(label), number, aliases=aliases)
+            if jurisdiction is None or jurisdiction == OUT_OF_SCOPE:
+                if jurisdiction is None:
+                    document.unknowns.append(
+                        Unknown(UnknownKind.JURISDICTION, self._where(number), str(label).strip(), "no ISO code known")
                     )
                 continue
-            jurisdiction = self._jurisdiction(str(label), number)
             if jurisdiction in seen:
                 raise DocumentError(
                     f"{label!r} already appears on row {seen[jurisdiction]}",
@@ -328,20 +349,15 @@ class _Table:
         warnings.extend(self._total_disagreements(totals, sums))
         return figures
 
-    def _jurisdiction(self, label: str, number: int) -> str:
+    def _jurisdiction(self, label: str, number: int, *, aliases: Aliases) -> str | None:
         if _norm(label) in {"total", "worldwide", "all countries"}:
             return "WW"
-        code = _TYPOS.get(_norm(label)) or country_code(label)
-        if code is None:
-            raise DocumentError(
-                f"unknown country or region {label.strip()!r}", filename=self.filename, location=self._where(number)
-            )
-        return code
+        return _TYPOS.get(_norm(label)) or aliases.jurisdiction(label) or country_code(label)
 
     def _outcome_disagreement(self, counts: dict[str, Decimal | None], label: str, number: int) -> list[str]:
         """The four outcomes partition the requests; a row where they do not is recorded, never fixed."""
-        parts = [counts[m] for m in _OUTCOMES]
-        total = counts["requests"]
+        parts = [counts.get(m) for m in _OUTCOMES]
+        total = counts.get("requests")
         if total is None or any(p is None for p in parts):
             return []
         added = sum(p for p in parts if p is not None)
@@ -362,7 +378,13 @@ class _Table:
         return f"{where}, {measure}" if measure else where
 
 
-def _extraterritorial(rows: _Rows, *, sheet: str, filename: str, warnings: list[str]) -> list[FigureRecord]:
+def _is_number(value: object) -> bool:
+    if isinstance(value, int | float | Decimal):
+        return True
+    return isinstance(value, str) and bool(re.fullmatch(r"\s*[\d,]+(\.\d+)?\s*", value))
+
+
+def _extraterritorial(rows: _Rows, *, sheet: str, filename: str, document: ParsedDocument) -> list[FigureRecord]:
     """The U.S. warrant figures printed beside the table: a label cell with its number a few rows below."""
     figures: list[FigureRecord] = []
     for index, row in enumerate(rows):
@@ -372,7 +394,8 @@ def _extraterritorial(rows: _Rows, *, sheet: str, filename: str, warnings: list[
                 continue
             kind = next((key for needles, key in _EXTRATERRITORIAL if all(n in text for n in needles)), None)
             if kind is None:
-                warnings.append(f"{filename or 'workbook'}, sheet {sheet!r}: figure {cell.strip()!r} is not imported")
+                place = f"sheet {sheet!r}, row {index + 1}"
+                document.unknowns.append(Unknown(UnknownKind.LABEL, place, cell.strip(), "a figure beside the table"))
                 continue
             below = next(
                 ((number, value) for number, value in _column_below(rows, index, column) if _norm(value)), None

@@ -26,7 +26,16 @@ from decimal import Decimal
 
 # Ring's reports are PDFs laid out like Amazon's later ones; one reader and one period sentence serve both.
 from reports.importers.amazon_pdf import extract_text, normalize, page_at, processed_period
-from reports.importers.base import DocumentError, FigureRecord, ParsedDocument, PeriodRecord, parse_band, parse_number
+from reports.importers.base import (
+    NO_ALIASES,
+    Aliases,
+    DocumentError,
+    FigureRecord,
+    ParsedDocument,
+    PeriodRecord,
+    parse_band,
+    parse_number,
+)
 
 FORMAT = "ring_pdf"
 LABEL = "Ring Information Request Report (PDF)"
@@ -80,7 +89,7 @@ def sniff(data: bytes, filename: str) -> bool:
     return TITLE in text and "Amazon Information Request Report" not in text
 
 
-def parse(data: bytes, *, filename: str = "", source_url: str = "") -> ParsedDocument:
+def parse(data: bytes, *, filename: str = "", source_url: str = "", aliases: Aliases = NO_ALIASES) -> ParsedDocument:
     """Read the PDF's text and parse it; DocumentError for anything that is not such a report."""
     return parse_text(extract_text(data, filename=filename), filename=filename, source_url=source_url)
 

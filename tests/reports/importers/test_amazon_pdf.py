@@ -183,7 +183,9 @@ def test_it_warns_about_a_figure_line_it_does_not_know() -> None:
 
     document = amazon_pdf.parse_text(text)
 
-    assert document.warnings == ["page 2: a figure this importer does not know was skipped: 'Emergency requests:   12'"]
+    assert document.unknown_lines() == [
+        "page 2: unknown label 'Emergency requests:   12' not imported (a line of figures this importer does not know)"
+    ]
 
 
 # The image layout (from H2 2020)

@@ -207,11 +207,20 @@ def test_it_says_so_when_neither_the_content_nor_the_file_name_gives_the_period(
 # --- bad input -------------------------------------------------------------------------------
 
 
-def test_it_names_the_row_of_a_country_it_cannot_map():
-    with pytest.raises(DocumentError, match=r"cannot map the country 'Atlantis'") as caught:
-        parse_text(f"{HEADER}\r\nGermany,5,6,50%\r\nAtlantis,1,1,0%\r\n")
+def test_a_country_it_cannot_map_is_an_unknown_with_its_row_and_the_rest_imports():
+    document = parse_text(f"{HEADER}\r\nGermany,5,6,50%\r\nAtlantis,1,1,0%\r\n")
 
-    assert caught.value.location == "row 3, column Country"
+    assert [(u.kind, u.place, u.text) for u in document.unknowns] == [
+        ("jurisdiction", "row 3, column Country", "Atlantis")
+    ]
+    assert {f.jurisdiction for f in document.periods[0].figures} == {"DE"}
+
+
+def test_somaliland_is_not_merged_into_somalia():
+    document = parse_text(f"{HEADER}\r\nSomaliland,5,6,50%\r\n")
+
+    assert [(u.kind, u.text) for u in document.unknowns] == [("jurisdiction", "Somaliland")]
+    assert document.figure_count == 0
 
 
 def test_it_names_the_row_and_column_of_a_bad_number():
@@ -229,14 +238,15 @@ def test_it_rejects_two_rows_for_the_same_country():
 def test_it_names_a_missing_column_and_the_header_it_found():
     with pytest.raises(DocumentError, match=r"missing the 'Country' column; the header found is: Nation, Total"):
         parse_text("Nation,Total Requests\r\nGermany,5\r\n")
-    with pytest.raises(DocumentError, match=r"missing the 'Total Requests' column"):
-        parse_text("Country,Requests\r\nGermany,5\r\n")
+    with pytest.raises(DocumentError, match=r"no column of figures this importer knows"):
+        meta_csv.parse(b"Country,Requests\r\nGermany,5\r\n", filename="PRPL-Facebook-Government-Report-2019_H2.csv")
 
 
 def test_unknown_columns_are_named_in_a_warning():
     document = parse_text(f"{HEADER},Carrier Pigeons\r\nGermany,5,6,50%,3\r\n")
 
-    assert document.warnings == ["columns not imported (unknown to this importer): Carrier Pigeons"]
+    assert [(u.kind, u.text) for u in document.unknowns] == [("label", "Carrier Pigeons")]
+    assert document.warnings == []
 
 
 @pytest.mark.parametrize("data", [b"", b"\r\n\r\n", b"\xef\xbb\xbf", b",,,,\r\n,,,\r\n"])

@@ -309,11 +309,15 @@ def test_it_rejects_a_workbook_without_a_criminal_sheet() -> None:
         microsoft_xlsx.parse(workbook(criminal_title="Summary"))
 
 
-def test_it_rejects_a_header_that_lacks_a_column() -> None:
+def test_a_header_that_lacks_a_column_imports_the_others_and_says_which_is_missing() -> None:
     headers = {column: text for column, text in LE_HEADERS.items() if column != "L"}
 
-    with pytest.raises(DocumentError, match="no-data-found"):
-        microsoft_xlsx.parse(workbook(criminal_headers=headers))
+    document = microsoft_xlsx.parse(workbook(criminal_headers=headers))
+
+    criminal = [f for f in document.periods[0].figures if f.request_type == "legal-process"]
+    assert not any(f.measure == "no-data-found" for f in criminal)
+    assert any(f.measure == "rejected" for f in criminal)
+    assert any("no column for no-data-found" in warning for warning in document.warnings)
 
 
 def test_it_rejects_a_count_that_is_not_a_whole_number_and_says_where() -> None:
@@ -340,11 +344,13 @@ def test_it_rejects_a_negative_count() -> None:
         microsoft_xlsx.parse(workbook(criminal=rows))
 
 
-def test_it_rejects_a_country_it_cannot_place() -> None:
+def test_a_country_it_cannot_place_is_an_unknown() -> None:
     rows: list[Row] = [("TOTAL", 1, 1, 0, 1, 0, 0), ("Atlantis", 1, 1, 0, 1, 0, 0)]
 
-    with pytest.raises(DocumentError, match="unknown country or region 'Atlantis'"):
-        microsoft_xlsx.parse(workbook(criminal=rows))
+    document = microsoft_xlsx.parse(workbook(criminal=rows))
+
+    assert [(u.kind, u.text) for u in document.unknowns] == [("jurisdiction", "Atlantis")]
+    assert {f.jurisdiction for f in document.periods[0].figures if f.request_type == "legal-process"} == {"WW"}
 
 
 def test_it_rejects_the_same_country_twice_in_one_sheet() -> None:
