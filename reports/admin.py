@@ -17,18 +17,32 @@ from django.utils.safestring import SafeString
 from simple_history.admin import SimpleHistoryAdmin
 
 from reports import services
-from reports.importers.base import DocumentError
+from reports.importers.base import TEACHABLE_KINDS, DocumentError
 from reports.models import (
     Company,
     DataFeed,
     EmergencyDisclosure,
     Figure,
+    ImporterAlias,
     ImportRun,
     ReportingPeriod,
     SourceDocument,
     Status,
 )
 from reports.vocabulary import RESPONSE_PART_MEASURES
+
+
+def _teach_link(add_url: str, fmt: str, unknown: dict[str, str]) -> SafeString | str:
+    """A link to a new ImporterAlias filled in from an unknown; rows, sheets and files cannot be taught."""
+    from urllib.parse import urlencode
+
+    if unknown.get("kind") not in TEACHABLE_KINDS:
+        return ""
+    query = urlencode({"format": fmt, "kind": unknown["kind"], "text": unknown.get("text", "")})
+    return format_html(
+        '<a href="{}?{}">Teach the importer: map to a {}</a>', add_url, query, TEACHABLE_KINDS[unknown["kind"]]
+    )
+
 
 REASON_HELP = "Why you are making this change; shown on the public corrections page for published data."
 
@@ -299,9 +313,36 @@ class ImportRunAdmin(admin.ModelAdmin):
         (None, {"fields": ("outcome", "message", "feed", "source", "filename", "format", "triggered_by")}),
         ("When", {"fields": ("started_at", "finished_at")}),
         ("Figures", {"fields": ("created", "updated", "unchanged", "rejected", "payload_sha256")}),
+        ("Not understood (not imported)", {"fields": ("unknowns_table",)}),
         ("Errors and warnings", {"fields": ("errors_list", "warnings_list")}),
     )
-    readonly_fields = ("started_at", "errors_list", "warnings_list")
+    readonly_fields = ("started_at", "errors_list", "warnings_list", "unknowns_table")
+
+    @admin.display(description="Unknowns")
+    def unknowns_table(self, obj: ImportRun) -> SafeString | str:
+        """Each unknown with its place, and a link that teaches the importer what it means."""
+        if not obj.unknowns:
+            return "None: the importer understood every row, column and label."
+        add = reverse("admin:reports_importeralias_add")
+        rows = format_html_join(
+            "\n",
+            "<tr><td>{}</td><td>{}</td><td><code>{}</code></td><td>{}</td><td>{}</td></tr>",
+            (
+                (
+                    unknown.get("kind", ""),
+                    unknown.get("place", ""),
+                    unknown.get("text", ""),
+                    unknown.get("detail", ""),
+                    _teach_link(add, obj.format, unknown),
+                )
+                for unknown in obj.unknowns
+            ),
+        )
+        return format_html(
+            '<table class="unknowns"><thead><tr><th>What</th><th>Where</th><th>Text</th><th>Why</th><th></th></tr>'
+            "</thead><tbody>{}</tbody></table>",
+            rows,
+        )
 
     @admin.display(description="Errors")
     def errors_list(self, obj: ImportRun) -> SafeString | str:
@@ -324,3 +365,37 @@ class ImportRunAdmin(admin.ModelAdmin):
 
         view = self.admin_site.admin_view(partial(upload_view, self))
         return [path("upload/", view, name="reports_importrun_upload"), *super().get_urls()]
+
+
+@admin.register(ImporterAlias)
+class ImporterAliasAdmin(SimpleHistoryAdmin):
+    """Staff teach an importer a label, header or place name it reported as unknown; every later import uses it.
+
+    Opened from an import run's unknowns with the format, kind and text filled in."""
+
+    list_display = ("text", "kind", "target", "format", "created_at", "created_by")
+    list_filter = ("format", "kind")
+    search_fields = ("text", "target", "note")
+    fields = ("format", "kind", "text", "target", "note")
+
+    def get_changeform_initial_data(self, request: HttpRequest) -> dict[str, Any]:
+        initial = super().get_changeform_initial_data(request)
+        return {key: initial[key] for key in ("format", "kind", "text") if key in initial}
+
+    def formfield_for_dbfield(self, db_field: Any, request: HttpRequest, **kwargs: Any) -> Any:
+        if db_field.name == "format":
+            from reports.importers import format_choices
+
+            return forms.ChoiceField(choices=format_choices(), label="Importer")
+        if db_field.name == "target":
+            kwargs["widget"] = forms.TextInput(attrs={"list": "alias-targets"})
+            kwargs["help_text"] = (
+                "A request type (e.g. search-warrant), a measure (e.g. accounts) or an ISO code (e.g. DE), as the "
+                "data dictionary at /data/ lists them; or out-of-scope to leave it out knowingly."
+            )
+        return super().formfield_for_dbfield(db_field, request, **kwargs)
+
+    def save_model(self, request: HttpRequest, obj: ImporterAlias, form: Any, change: bool) -> None:
+        if not change:
+            obj.created_by = request.user  # type: ignore[assignment]
+        super().save_model(request, obj, form, change)

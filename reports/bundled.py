@@ -15,8 +15,8 @@ from django.conf import settings
 
 from reports import importers, services
 from reports.formatting import csv_number
-from reports.importers.base import DocumentError, ParsedDocument
-from reports.models import ImportRun, ReportingPeriod
+from reports.importers.base import DocumentError, FigureRecord, ParsedDocument, PeriodRecord
+from reports.models import ImportRun, ReportingPeriod, SourceDocument
 from reports.opendata import FIGURE_COLUMNS, FIGURE_EXTRA_COLUMNS
 
 DATA_DIR = Path(__file__).resolve().parent / "data"
@@ -90,28 +90,43 @@ def default_shared_data() -> Path:
     return Path(settings.BASE_DIR).resolve().parent / "shared" / "data"
 
 
+#: Folders of ``shared/data`` the dataset is built from, and the kind of source each holds. ``superseded/``
+#: (the editions the newest replaced) is not: importing it and then the newest is a refresh, tested as such.
+DOCUMENT_FOLDERS = (("reports", SourceDocument.Kind.PRIMARY), ("transcribed", SourceDocument.Kind.TRANSCRIBED))
+
+
 def document_paths(shared_data: Path) -> list[Path]:
-    """Every document under ``shared_data/reports``, in a stable order."""
+    """Every document under ``shared_data/reports`` and ``shared_data/transcribed``, in a stable order."""
     root = shared_data / "reports"
     if not root.is_dir():
         raise FileNotFoundError(f"{root} is absent: no documents to build from")
-    found = [p for p in root.rglob("*") if p.is_file() and p.suffix.lower() in DOCUMENT_SUFFIXES]
-    return sorted(found, key=lambda p: p.relative_to(root).as_posix())
+    found = [
+        p
+        for folder, _kind in DOCUMENT_FOLDERS
+        for p in (shared_data / folder).rglob("*")
+        if p.is_file() and p.suffix.lower() in DOCUMENT_SUFFIXES
+    ]
+    return sorted(found, key=lambda p: p.relative_to(shared_data).as_posix())
 
 
 @dataclass
 class PrimaryDocument:
-    """One company document, parsed, with what its SourceDocument row needs."""
+    """One company document (its own file, or a transcribed copy of it), parsed, with what its
+    SourceDocument row needs."""
 
     path: Path
     document: ParsedDocument
     sha256: str
     size: int
+    kind: str = SourceDocument.Kind.PRIMARY
 
     @property
     def url(self) -> str:
-        # The same URL services._archive gives a local file: the publisher's page, then the file name.
-        return f"{self.document.periods[0].source_url}#{self.path.name}"
+        # The same URL services._archive gives a local file: the publisher's page, then the file name. A
+        # transcribed copy may share its file name with the company's own file, so its fragment says what it is.
+        prefix = "transcribed-copy-of-" if self.kind == SourceDocument.Kind.TRANSCRIBED else ""
+        page = self.document.periods[0].source_url if self.document.periods else ""
+        return f"{page}#{prefix}{self.path.name}"
 
     @property
     def company(self) -> str:
@@ -119,56 +134,107 @@ class PrimaryDocument:
         return slugs.pop() if len(slugs) == 1 else ""
 
     def source_row(self) -> dict[str, str]:
+        notes = ""
+        title = self.document.title or self.path.name
+        if self.kind == SourceDocument.Kind.TRANSCRIBED:
+            title = f"{title} (transcribed copy)"
+            notes = (
+                f"Transcribed copy of {self.document.publisher or 'the company'}'s file {self.path.name}, obtained as "
+                "text from a third party's copy, not the company's own download: the SHA-256 is of the copy. "
+                "The company's own file for the same periods replaces it when imported."
+            )
         return {
             "url": self.url,
-            "title": self.document.title or self.path.name,
+            "title": title,
             "publisher": self.document.publisher,
-            "kind": "primary",
+            "kind": self.kind,
             "company": self.company,
             "published_on": self.document.published_on.isoformat() if self.document.published_on else "",
             "sha256": self.sha256,
             "size": str(self.size),
-            "notes": "",
+            "notes": notes,
         }
 
 
-def parse_documents(shared_data: Path) -> list[PrimaryDocument]:
-    """Parse every document; the first that fails raises its DocumentError (none is skipped)."""
-    parsed = []
+@dataclass
+class ParsedFolder:
+    """The documents of ``shared/data`` the importers read, and the files none of them recognises."""
+
+    documents: list[PrimaryDocument]
+    #: "folder/file: reason" for each file no importer recognises (a new table in a download, say).
+    unknown_files: list[str]
+
+
+def parse_folder(shared_data: Path) -> ParsedFolder:
+    """Parse every document. A file no importer recognises is reported, not fatal (a company's download gains
+    new files); a recognised document that fails raises its DocumentError (none is skipped)."""
+    parsed, unknown = [], []
+    kinds = dict(DOCUMENT_FOLDERS)
     for path in document_paths(shared_data):
         data = path.read_bytes()
-        document = importers.parse(data, filename=path.name)
-        parsed.append(PrimaryDocument(path, document, hashlib.sha256(data).hexdigest(), len(data)))
-    return parsed
+        try:
+            fmt = importers.detect(data, filename=path.name)
+        except DocumentError as error:
+            unknown.append(f"{path.relative_to(shared_data)}: {error.message}")
+            continue
+        document = importers.parse(data, filename=path.name, fmt=fmt)
+        kind = kinds[path.relative_to(shared_data).parts[0]]
+        parsed.append(PrimaryDocument(path, document, hashlib.sha256(data).hexdigest(), len(data), kind))
+    return ParsedFolder(parsed, unknown)
 
 
-def figure_rows(documents: list[PrimaryDocument]) -> list[list[str]]:
-    """figures.csv rows (FIGURE_COLUMNS + note), in the contract's stable order: the natural key."""
-    rows = [
-        [
-            period.company,
-            period.scope,
-            period.start.isoformat(),
-            period.end.isoformat(),
-            figure.jurisdiction,
-            figure.request_type,
-            figure.measure,
-            csv_number(figure.value),
-            csv_number(figure.value_min),
-            csv_number(figure.value_max),
-            item.url,
-            figure.note,
-        ]
-        for item in documents
-        for period in item.document.periods
-        for figure in period.figures
-    ]
+def parse_documents(shared_data: Path) -> list[PrimaryDocument]:
+    """The documents of ``shared/data`` the importers recognise, parsed."""
+    return parse_folder(shared_data).documents
+
+
+def figure_rows(documents: list[PrimaryDocument], *, warnings: list[str] | None = None) -> list[list[str]]:
+    """figures.csv rows (FIGURE_COLUMNS + note), in the contract's stable order: the natural key.
+
+    The company's own files come first; a transcribed copy adds only the figures they do not give, and
+    none of a period in which it has no United States row (a period the copy holds only in part)."""
+    warnings = [] if warnings is None else warnings
+    rows: list[list[str]] = []
+    primary_keys: set[tuple[str, ...]] = set()
+    for item in sorted(documents, key=lambda d: d.kind != SourceDocument.Kind.PRIMARY):
+        transcribed = item.kind == SourceDocument.Kind.TRANSCRIBED
+        for period in item.document.periods:
+            if transcribed and not any(f.jurisdiction == "US" for f in period.figures):
+                warnings.append(
+                    f"{item.path.name}: {period.start}..{period.end} has no United States row in this transcribed "
+                    f"copy; its {len(period.figures)} figures are left out as an incomplete period"
+                )
+                continue
+            for figure in period.figures:
+                row = _figure_row(item, period, figure)
+                if transcribed and tuple(row[:7]) in primary_keys:
+                    continue
+                if not transcribed:
+                    primary_keys.add(tuple(row[:7]))
+                rows.append(row)
     rows.sort(key=lambda row: row[:7])
     duplicates = [key for key, count in Counter(tuple(row[:7]) for row in rows).items() if count > 1]
     if duplicates:
         # Two documents giving the same figure of the same period would need a choice the build must not make.
         raise DocumentError(f"{len(duplicates)} figures appear in two documents, the first: {', '.join(duplicates[0])}")
     return rows
+
+
+def _figure_row(item: PrimaryDocument, period: PeriodRecord, figure: FigureRecord) -> list[str]:
+    return [
+        period.company,
+        period.scope,
+        period.start.isoformat(),
+        period.end.isoformat(),
+        figure.jurisdiction,
+        figure.request_type,
+        figure.measure,
+        csv_number(figure.value),
+        csv_number(figure.value_min),
+        csv_number(figure.value_max),
+        item.url,
+        figure.note,
+    ]
 
 
 def period_rows(documents: list[PrimaryDocument]) -> list[list[str]]:
@@ -213,10 +279,16 @@ class BuildResult:
     figures: int
     periods: int
     sources: int
+    unknown_files: list[str] = field(default_factory=list)
+    build_warnings: list[str] = field(default_factory=list)
 
     @property
     def warnings(self) -> list[str]:
-        return [warning for item in self.documents for warning in item.document.warnings]
+        return [warning for item in self.documents for warning in item.document.warnings] + self.build_warnings
+
+    @property
+    def unknowns(self) -> list[str]:
+        return [line for item in self.documents for line in item.document.unknown_lines()]
 
 
 def build(
@@ -224,15 +296,24 @@ def build(
 ) -> BuildResult:
     """Write figures.csv, periods.csv and the primary rows of sources.csv from the documents (parsed here
     unless given); the same documents give the same bytes."""
-    documents = parse_documents(shared_data) if documents is None else documents
-    figures = figure_rows(documents)
+    folder = parse_folder(shared_data) if documents is None else ParsedFolder(documents, [])
+    documents = folder.documents
+    build_warnings: list[str] = []
+    figures = figure_rows(documents, warnings=build_warnings)
     periods = period_rows(documents)
     sources_csv = data_dir / SOURCES_CSV.name
     sources, source_count = merged_sources_csv(sources_csv.read_text(encoding="utf-8"), documents)
     _write(data_dir / PRIMARY_FIGURES_CSV.name, _csv_text([*FIGURE_COLUMNS, *FIGURE_EXTRA_COLUMNS], figures))
     _write(data_dir / PERIODS_CSV.name, _csv_text(PERIOD_COLUMNS, periods))
     _write(sources_csv, sources)
-    return BuildResult(documents=documents, figures=len(figures), periods=len(periods), sources=source_count)
+    return BuildResult(
+        documents=documents,
+        figures=len(figures),
+        periods=len(periods),
+        sources=source_count,
+        unknown_files=folder.unknown_files,
+        build_warnings=build_warnings,
+    )
 
 
 def read_csv_rows(path: Path) -> list[list[str]]:

@@ -7,7 +7,9 @@ see a sentence rather than an IntegrityError.
 from __future__ import annotations
 
 import hashlib
+import re
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator
 from django.db import models
@@ -75,12 +77,15 @@ def archive_path(instance: SourceDocument, filename: str) -> str:
 class SourceDocument(models.Model):
     class Kind(models.TextChoices):
         PRIMARY = "primary", "Primary (the company's own document)"
+        # The company's figures, but from a third party's text copy: its SHA-256 is the copy's, not the
+        # company's file's. The company's own file for the same period replaces it when imported.
+        TRANSCRIBED = "transcribed", "Transcribed copy of the company's file"
         SECONDARY = "secondary", "Secondary (press, letters reported by press)"
 
     url = models.URLField(max_length=1000, help_text="Where the document was published.")
     title = models.CharField(max_length=300)
     publisher = models.CharField(max_length=200, help_text="Who published it: the company, a newspaper, a senator.")
-    kind = models.CharField(max_length=10, choices=Kind.choices, default=Kind.PRIMARY)
+    kind = models.CharField(max_length=12, choices=Kind.choices, default=Kind.PRIMARY)
     company = models.ForeignKey(
         Company, null=True, blank=True, on_delete=models.PROTECT, related_name="documents", help_text="Whose data."
     )
@@ -116,6 +121,15 @@ class SourceDocument(models.Model):
 
     def get_absolute_url(self) -> str:
         return reverse("source", args=[self.pk])
+
+    @property
+    def provenance(self) -> str:
+        """How the document reached us, in words a reader can check."""
+        if self.kind == self.Kind.TRANSCRIBED:
+            whose = f"{self.company.name}'s" if self.company_id else "the company's"
+            digest = f", SHA-256 of the copy {self.sha256[:12]}…" if self.sha256 else ""
+            return f"Transcribed copy of {whose} file{digest}"
+        return str(self.get_kind_display())
 
     def set_archive_digest(self) -> None:
         """Compute SHA-256 and size of the archived copy (before it is stored, so the name carries it)."""
@@ -432,6 +446,8 @@ class ImportRun(models.Model):
     message = models.TextField(blank=True, help_text="The reason a run failed, or a one-line summary.")
     errors = models.JSONField(default=list, blank=True)
     warnings = models.JSONField(default=list, blank=True)
+    #: What the importer did not understand, each {"kind", "place", "text", "detail"}: not imported.
+    unknowns = models.JSONField(default=list, blank=True)
 
     objects = ImportRunQuerySet.as_manager()
 
@@ -446,6 +462,71 @@ class ImportRun(models.Model):
         if not self.finished_at:
             return None
         return (self.finished_at - self.started_at).total_seconds()
+
+
+class ImporterAlias(models.Model):
+    """What staff taught an importer: a label, header or place name it did not know, mapped to a term of the
+    vocabulary (or marked out of scope). Every later import of that format uses it."""
+
+    class Kind(models.TextChoices):
+        LABEL = "label", "Label of a kind of request (maps to a request type)"
+        COLUMN = "column", "Column header (maps to a measure)"
+        JURISDICTION = "jurisdiction", "Country or region name (maps to a jurisdiction code)"
+
+    format = models.CharField(max_length=30, help_text="The importer this alias teaches (e.g. google_csv).")
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    text = models.CharField(max_length=300, help_text="The text as the document writes it.")
+    normalised = models.CharField(max_length=300, editable=False)
+    target = models.CharField(
+        max_length=30,
+        help_text="The request type, measure or jurisdiction code it means; 'out-of-scope' to leave it out knowingly.",
+    )
+    note = models.TextField(blank=True, help_text="Why: what the company means by it, and where that is said.")
+    created_at = models.DateTimeField(auto_now_add=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, editable=False
+    )
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["format", "kind", "normalised"]
+        verbose_name_plural = "importer aliases"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["format", "kind", "normalised"], name="reports_importeralias_unique_per_format"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.text} → {self.target}"
+
+    def save(self, *args: object, **kwargs: object) -> None:
+        from reports.importers.base import normalise_label
+
+        self.normalised = normalise_label(self.text)
+        super().save(*args, **kwargs)  # type: ignore[arg-type]
+
+    def clean(self) -> None:
+        from reports.importers import FORMAT_MODULES
+        from reports.importers.base import OUT_OF_SCOPE, normalise_label
+
+        errors: dict[str, str] = {}
+        if self.format not in FORMAT_MODULES:
+            errors["format"] = f"Unknown importer; one of {', '.join(FORMAT_MODULES)}."
+        allowed = {
+            self.Kind.LABEL: RequestType.values,
+            self.Kind.COLUMN: Measure.values,
+        }.get(self.kind)
+        if self.target != OUT_OF_SCOPE:
+            if allowed is not None and self.target not in allowed:
+                errors["target"] = f"“{self.target}” is not a {self.get_kind_display().split('(')[1].rstrip(')')}."
+            elif self.kind == self.Kind.JURISDICTION and not re.fullmatch(r"[A-Z]{2}", self.target):
+                errors["target"] = "A jurisdiction is an ISO 3166-1 alpha-2 code such as DE."
+        if not normalise_label(self.text or ""):
+            errors["text"] = "The text has no letters or digits to match."
+        if errors:
+            raise ValidationError(errors)
 
 
 class DataGeneration(models.Model):

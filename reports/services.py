@@ -33,6 +33,7 @@ from reports.models import (
     DataGeneration,
     EmergencyDisclosure,
     Figure,
+    ImporterAlias,
     ImportRun,
     ReportingPeriod,
     SourceDocument,
@@ -90,13 +91,26 @@ class ImportPlan:
     #: Figures staff entered that the document leaves "not reported": kept, never blanked.
     kept: int = 0
     changes: list[FigureChange] = field(default_factory=list)
+    #: The kind of document the figures come from; a transcribed copy never overrides the company's own file.
+    source_kind: str = SourceDocument.Kind.PRIMARY
+    #: Figures a lesser source gives differently from the better one they cite (kept as they are).
+    disagreements: list[str] = field(default_factory=list)
+    #: For documents whose rows name their sources (canonical CSV): each source URL's kind.
+    kinds_by_url: dict[str, str] = field(default_factory=dict)
+
+    def kind_of(self, record: PeriodRecord, figure: FigureRecord) -> str:
+        """The kind of source this figure of the document comes from."""
+        if self.document.format in SELF_SOURCED_FORMATS:
+            url = figure.source_url or record.source_url
+            return self.kinds_by_url.get(url, SourceDocument.Kind.PRIMARY)
+        return self.source_kind
 
     @property
     def new_periods(self) -> list[PeriodKey]:
         return [key for key, period in self.periods.items() if period is None]
 
 
-def plan_import(document: ParsedDocument) -> ImportPlan:
+def plan_import(document: ParsedDocument, *, source_kind: str = SourceDocument.Kind.PRIMARY) -> ImportPlan:
     """Compare a parsed document with the database in two queries, whatever its size."""
     keys = [record.key for record in document.periods]
     existing = {
@@ -105,7 +119,10 @@ def plan_import(document: ParsedDocument) -> ImportPlan:
             company__slug__in={key[0] for key in keys}, start__in={key[2] for key in keys}
         )
     }
-    plan = ImportPlan(document=document, periods={key: existing.get(key) for key in keys})
+    plan = ImportPlan(document=document, periods={key: existing.get(key) for key in keys}, source_kind=source_kind)
+    if document.format in SELF_SOURCED_FORMATS:
+        urls = {f.source_url or r.source_url for r in document.periods for f in r.figures}
+        plan.kinds_by_url = dict(SourceDocument.objects.filter(url__in=urls).values_list("url", "kind"))
     found = [p for p in plan.periods.values() if p is not None]
     # Only the request types the document gives: several documents share a period (Google's and Apple's tables).
     request_types = {figure.request_type for record in document.periods for figure in record.figures}
@@ -136,6 +153,16 @@ def _plan_figure(
         plan.changes.append(FigureChange(label, figure.key, "", new_text))
     elif current.kind != "not-reported" and not figure.is_reported:
         plan.kept += 1
+    elif _rank(plan.kind_of(record, figure)) < _rank(_cited_kind(current, period)):
+        # The company's own file outranks a third party's copy of it, and both outrank the press.
+        plan.kept += 1
+        old_text = _describe(current.value, current.value_min, current.value_max)
+        new_text = _describe(figure.value, figure.value_min, figure.value_max)
+        if old_text != new_text:
+            plan.disagreements.append(
+                f"{label} {'/'.join(figure.key)}: this {plan.kind_of(record, figure)} source gives {new_text}, "
+                f"the {_cited_kind(current, period)} one it cites {old_text}; the figure keeps its better source"
+            )
     elif tuple(getattr(current, name) for name in FIGURE_FIELDS) == (
         figure.value,
         figure.value_min,
@@ -163,6 +190,25 @@ def _keeps_citation(
     return cited is not None and cited.kind == SourceDocument.Kind.PRIMARY
 
 
+#: How far a kind of source is trusted: a figure never moves to a source of a lower rank.
+_SOURCE_RANK = {SourceDocument.Kind.SECONDARY: 0, SourceDocument.Kind.TRANSCRIBED: 1, SourceDocument.Kind.PRIMARY: 2}
+
+
+def _rank(kind: str) -> int:
+    return _SOURCE_RANK.get(kind, -1)  # type: ignore[call-overload]
+
+
+def _cited_kind(figure: Figure, period: ReportingPeriod | None) -> str:
+    cited = figure.source or (period.source if period else None)
+    return cited.kind if cited is not None else ""
+
+
+def load_aliases(fmt: str) -> importers.Aliases:
+    """What staff taught the ``fmt`` importer (ImporterAlias rows), as the plain data importers take."""
+    rows = ImporterAlias.objects.filter(format=fmt).values_list("kind", "normalised", "target")
+    return importers.Aliases({(kind, text): target for kind, text, target in rows})
+
+
 def _describe(value: Any, low: Any, high: Any) -> str:
     from reports.formatting import format_figure
 
@@ -171,7 +217,8 @@ def _describe(value: Any, low: Any, high: Any) -> str:
 
 def preview_document(*, data: bytes, filename: str, fmt: str | None = None) -> ImportPlan:
     """Parse and compare without writing anything: what staff see before they apply an upload."""
-    document = importers.parse(data, filename=filename, fmt=fmt)
+    fmt = fmt or importers.detect(data, filename=filename)
+    document = importers.parse(data, filename=filename, fmt=fmt, aliases=load_aliases(fmt))
     return plan_import(document)
 
 
@@ -189,8 +236,12 @@ def import_document(
     user: AbstractBaseUser | None = None,
     publish: bool = False,
     force: bool = False,
+    source_kind: str = SourceDocument.Kind.PRIMARY,
 ) -> ImportRun:
-    """Import one document. Always returns its ImportRun; on any failure nothing else changed."""
+    """Import one document. Always returns its ImportRun; on any failure nothing else changed.
+
+    What the importer does not understand is recorded on the run (``unknowns``) and not imported; a feed's
+    document with unknowns lands as a draft for staff review even where the feed publishes on import."""
     digest = hashlib.sha256(data).hexdigest()
     run = ImportRun.objects.create(
         feed=feed, filename=PurePath(filename).name, triggered_by=triggered_by, payload_sha256=digest, format=fmt or ""
@@ -199,23 +250,31 @@ def import_document(
         # Checked again under the locks below; this first look spares parsing a document already imported.
         if not force and _already_imported(digest, fmt):
             return _finish(run, ImportRun.Outcome.UNCHANGED, "the same document was imported before")
-        document = importers.parse(data, filename=PurePath(filename).name, fmt=fmt, source_url=source_url)
+        fmt = fmt or importers.detect(data, filename=PurePath(filename).name)
+        document = importers.parse(
+            data, filename=PurePath(filename).name, fmt=fmt, source_url=source_url, aliases=load_aliases(fmt)
+        )
         run.format = document.format
+        run.unknowns = [unknown.as_dict() for unknown in document.unknowns]
+        if feed is not None and document.unknowns:
+            publish = False  # a person looks at what the importer did not understand before anything goes out
         with transaction.atomic():
             _lock([f"feed:{feed.pk}"] if feed else [])
             _lock(sorted({f"company:{p.company}" for p in document.periods}))
             if not force and _already_imported(digest, run.format):
                 return _finish(run, ImportRun.Outcome.UNCHANGED, "the same document was imported before")
             _plan_per_row_on_postgresql()
-            plan = plan_import(document)
+            plan = plan_import(document, source_kind=source_kind)
             # Not stored: for callers that print what changed (import_report, the staff upload).
             run.plan, run.new_periods = plan, plan.new_periods  # type: ignore[attr-defined]
             source = None
             if document.format not in SELF_SOURCED_FORMATS:
-                source = _archive(data=data, filename=filename, document=document, source_url=source_url)
+                source = _archive(
+                    data=data, filename=filename, document=document, source_url=source_url, kind=source_kind
+                )
             _apply(plan, run=run, source=source, publish=publish, reason=f"import of {run.filename}", user=user)
             run.source = source
-            run.warnings = document.warnings
+            run.warnings = [*document.warnings, *plan.disagreements]
             _finish(run, ImportRun.Outcome.SUCCEEDED, _summary(run))
             if run.created or run.updated or run.new_periods:  # type: ignore[attr-defined]
                 bump_generation_on_commit()
@@ -257,11 +316,14 @@ def _lock(keys: Iterable[str]) -> None:
             cursor.execute("SELECT pg_advisory_xact_lock(%s)", [zlib.crc32(key.encode())])
 
 
-def _archive(*, data: bytes, filename: str, document: ParsedDocument, source_url: str) -> SourceDocument:
+def _archive(
+    *, data: bytes, filename: str, document: ParsedDocument, source_url: str, kind: str = SourceDocument.Kind.PRIMARY
+) -> SourceDocument:
     """The SourceDocument for these bytes: found by SHA-256, given its archived copy if it lacks one."""
     digest = hashlib.sha256(data).hexdigest()
     name = PurePath(filename).name
-    url = source_url or (document.periods[0].source_url + (f"#{name}" if name else ""))
+    page = document.periods[0].source_url if document.periods else ""
+    url = source_url or (page + (f"#{name}" if name else ""))
     slugs = {p.company for p in document.periods}
     company = ensure_companies(slugs)[next(iter(slugs))] if len(slugs) == 1 else None
     source = SourceDocument.objects.filter(sha256=digest).first()
@@ -270,7 +332,7 @@ def _archive(*, data: bytes, filename: str, document: ParsedDocument, source_url
             url=url,
             title=document.title or name,
             publisher=document.publisher or (company.name if company else ""),
-            kind=SourceDocument.Kind.PRIMARY,
+            kind=kind,
             company=company,
             published_on=document.published_on,
             sha256=digest,
@@ -413,7 +475,8 @@ def _takes_over(current: SourceDocument | None, new: SourceDocument) -> bool:
     the company's own: re-importing several documents that share a period must not swap its source each time."""
     if current is None:
         return True
-    return current.kind == SourceDocument.Kind.SECONDARY and new.kind == SourceDocument.Kind.PRIMARY
+    lesser = (SourceDocument.Kind.SECONDARY, SourceDocument.Kind.TRANSCRIBED)
+    return current.kind in lesser and new.kind == SourceDocument.Kind.PRIMARY
 
 
 def _pin_inherited(period: ReportingPeriod, *, exclude: set[int]) -> list[Figure]:
@@ -456,7 +519,10 @@ def _finish(run: ImportRun, outcome: str, message: str) -> ImportRun:
 
 
 def _summary(run: ImportRun) -> str:
-    return f"{run.created} created, {run.updated} updated, {run.unchanged} unchanged"
+    summary = f"{run.created} created, {run.updated} updated, {run.unchanged} unchanged"
+    if run.unknowns:
+        summary += f"; {len(run.unknowns)} not understood (not imported, listed for staff)"
+    return summary
 
 
 def _first_line(error: Exception) -> str:

@@ -12,7 +12,7 @@ from reports.importers.base import DocumentError
 
 class Command(BaseCommand):
     help = (
-        "Parse every company document in ../shared/data/reports and write reports/data/figures.csv, periods.csv "
+        "Parse every company document in ../shared/data/reports (and the transcribed copies) and write reports/data/figures.csv, periods.csv "
         "and the primary rows of sources.csv. Needs no database; the same documents give the same bytes."
     )
 
@@ -37,6 +37,10 @@ class Command(BaseCommand):
             )
         for warning in result.warnings:
             self.stdout.write(f"  warning: {warning}")
+        for line in result.unknowns:
+            self.stdout.write(f"  not understood, not imported: {line}")
+        for line in result.unknown_files:
+            self.stdout.write(f"  file no importer knows, not imported: {line}")
         self.stdout.write(
             f"{len(result.documents)} documents: {result.figures} figures, {result.periods} period details, "
             f"{result.sources} sources written to {bundled.DATA_DIR}"

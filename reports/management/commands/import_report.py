@@ -7,7 +7,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError
 
 from reports import importers, services
-from reports.models import ImportRun
+from reports.models import ImportRun, SourceDocument
 from reports.periods import period_label
 
 
@@ -27,6 +27,12 @@ class Command(BaseCommand):
         )
         parser.add_argument("--publish", action="store_true", help="Publish new periods at once (default: draft).")
         parser.add_argument("--force", action="store_true", help="Import even if these exact bytes were before.")
+        parser.add_argument(
+            "--transcribed",
+            action="store_true",
+            help="The file is a third party's text copy of the company's file, not the company's own download: "
+            "readers are told so, and the company's own file replaces it when imported.",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         path: Path = options["path"]
@@ -41,6 +47,7 @@ class Command(BaseCommand):
             triggered_by="import_report",
             publish=options["publish"],
             force=options["force"],
+            source_kind=SourceDocument.Kind.TRANSCRIBED if options["transcribed"] else SourceDocument.Kind.PRIMARY,
         )
         if run.outcome == ImportRun.Outcome.FAILED:
             raise CommandError(run.message.splitlines()[0] if run.message else f"{path.name}: the import failed")
@@ -79,3 +86,9 @@ class Command(BaseCommand):
                 write(f"  changed: {change.period} {'/'.join(change.key)}: {change.old} → {change.new}")
         for warning in run.warnings:
             write(f"warning: {warning}")
+        if run.unknowns:
+            count = len(run.unknowns)
+            write(f"not understood, not imported ({count}; teach the importer in the admin's Importer aliases):")
+        for unknown in run.unknowns:
+            detail = f" ({unknown['detail']})" if unknown.get("detail") else ""
+            write(f"  unknown {unknown['kind']} at {unknown['place']}: {unknown['text']!r}{detail}")
