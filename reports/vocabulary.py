@@ -95,6 +95,16 @@ REQUEST_TYPE_DEFINITIONS: dict[str, str] = {
     "(Google, for Ireland).",
     "local-subsidiary": "Requests for data held by a company's local subsidiary rather than by the parent "
     "company (Google, for Russia and China).",
+    "push-token": "Requests for data about Apple push notification tokens, which identify a device and an app "
+    "(Apple, from H2 2022).",
+    "account-restriction": "Requests to restrict or delete an account, for example over alleged illegal use "
+    "(Apple). Not requests for data.",
+    "app-takedown-legal": "Government requests to remove an app from the App Store over an alleged violation of "
+    "local law (Apple). Not requests for data.",
+    "app-takedown-policy": "Government requests to remove an app from the App Store over an alleged violation of "
+    "Apple's platform policies (Apple). Not requests for data.",
+    "digital-content-provider": "Requests to Apple about a digital content provider (an app or media seller on "
+    "Apple's platforms) in fraud or other investigations (Apple, from H1 2022).",
 }
 
 
@@ -148,6 +158,8 @@ MEASURE_DEFINITIONS: dict[str, str] = {
     "from rejected requests.",
     "no-data-provided": "Requests answered with no data for a reason other than a rejection or challenge, "
     "which the company counts apart (Apple emergency requests).",
+    "customers": "Number of enterprise customers (organisations, not individual accounts) the requests "
+    "concerned (Google Cloud).",
     "push-tokens": "Number of push tokens the requests named (Apple).",
     "restricted": "Requests where the company restricted the account (Apple account restriction requests).",
     "deleted": "Requests where the company deleted the account (Apple account deletion requests).",
@@ -157,8 +169,6 @@ MEASURE_DEFINITIONS: dict[str, str] = {
     "appeals": "Appeals developers made against a takedown (Apple).",
     "appeals-granted": "Appeals that succeeded (Apple).",
     "apps-reinstated": "Apps put back after an appeal (Apple).",
-    "customers": "Number of enterprise customers (organisations, not individual accounts) the requests "
-    "concerned (Google Cloud).",
 }
 
 #: Measures that are percentages (0-100), not counts. Everything else is a count.

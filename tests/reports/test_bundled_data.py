@@ -114,15 +114,39 @@ def test_loading_the_bundled_data_again_writes_nothing_and_the_known_figures_are
         assert figure.cited_source.url.endswith(f"#{document}.{figure.cited_source.url.rsplit('.', 1)[1]}")
         assert figure.cited_source.kind == SourceDocument.Kind.PRIMARY and len(figure.cited_source.sha256) == 64
 
-    # The press article's H1 2020 figures load beside the primary documents' neighbouring periods.
-    article = Figure.objects.get(
-        period__company__slug="amazon", period__start="2020-01-01", request_type="subpoena", measure="requests"
+    # Amazon's own H1 2020 report backs the counts the press article quoted (they agree); the shares the
+    # article computed, which Amazon does not print, stay cited to the article.
+    counts = Figure.objects.get(
+        period__company__slug="amazon",
+        period__scope="total",
+        period__start="2020-01-01",
+        request_type="subpoena",
+        measure="requests",
     )
-    assert (article.value, article.cited_source.kind) == (2416, SourceDocument.Kind.SECONDARY)
+    assert (counts.value, counts.cited_source.kind) == (2416, SourceDocument.Kind.PRIMARY)
+    share = Figure.objects.get(
+        period__company__slug="amazon",
+        period__scope="total",
+        period__start="2020-01-01",
+        request_type="subpoena",
+        measure="some-data-pct",
+    )
+    assert (share.value, share.cited_source.kind) == (70, SourceDocument.Kind.SECONDARY)
+    # Google's H2 2023 .. H1 2025 come from a transcribed copy of its file, and say so.
+    transcribed = Figure.objects.get(
+        period__company__slug="google",
+        period__start="2025-01-01",
+        jurisdiction="US",
+        request_type="subpoena",
+        measure="requests",
+    )
+    assert transcribed.cited_source.kind == SourceDocument.Kind.TRANSCRIBED
+    assert "Transcribed copy of Google LLC's file" in transcribed.cited_source.notes
     band = Figure.objects.get(
         period__company__slug="google", period__start="2021-07-01", request_type="nsl", measure="requests"
     )
-    assert (band.value, band.value_min, band.value_max) == (None, 2, 499)
+    # 8-499 in this edition (the superseded one said 2-499: Google raised the lower end as letters were released).
+    assert (band.value, band.value_min, band.value_max) == (None, 8, 499)
     assert band.source is not None and band.source.url.endswith("#google-usnationalsecurity-nsl-requests.csv")
     # What a document draws as an image stays "not reported", with the period's note saying why.
     image = ReportingPeriod.objects.get(company__slug="amazon", scope="excluding-aws", start="2022-01-01")

@@ -122,10 +122,16 @@ def test_publishing_needs_a_source_and_bumps_the_cache_generation(django_capture
 
 def test_bundled_data_loads_the_articles_figures_and_the_ring_batch(bundled_data: None) -> None:
     subpoenas = Figure.objects.published().get(
-        period__company__slug="amazon", period__start="2020-01-01", request_type="subpoena", measure="requests"
+        period__company__slug="amazon",
+        period__scope="total",
+        period__start="2020-01-01",
+        request_type="subpoena",
+        measure="requests",
     )
     assert subpoenas.value == 2416
-    assert subpoenas.cited_source.kind == SourceDocument.Kind.SECONDARY
+    # Amazon's own H1 2020 report now backs the figure the press article quoted, and agrees with it.
+    assert subpoenas.cited_source.kind == SourceDocument.Kind.PRIMARY
+    assert subpoenas.cited_source.url.endswith("#Information_Request_Report_June_2020.pdf")
     from reports.models import EmergencyDisclosure
 
     ring = EmergencyDisclosure.objects.published().get(company__slug="ring")
