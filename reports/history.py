@@ -228,11 +228,18 @@ class _Context:
         records = list(records)
         every = [*records, *previous.values()]
         source_ids = {r.source_id for r in every if getattr(r, "source_id", None)}
+        # A figure that cites its period's document names that document in a correction too.
+        source_ids |= {r.period.source_id for r in records if hasattr(r, "period") and r.period.source_id}
         period_ids = {r.id for r in records if r._meta.model is ReportingPeriod.history.model}
         disclosure_ids = {r.id for r in records if r._meta.model is EmergencyDisclosure.history.model}
         return cls(
             previous=previous,
-            sources=dict(SourceDocument.objects.filter(pk__in=source_ids).values_list("pk", "title"))
+            sources={
+                pk: _source_name(title, digest)
+                for pk, title, digest in SourceDocument.objects.filter(pk__in=source_ids).values_list(
+                    "pk", "title", "sha256"
+                )
+            }
             if source_ids
             else {},
             public_periods=set(
@@ -293,7 +300,8 @@ class _Context:
             shown = [
                 ("value", lambda r: format_figure(r.value, r.value_min, r.value_max, percent=percent)),
                 ("note", lambda r: r.note or "(none)"),
-                ("source", lambda r: self._source(r.source_id)),
+                # Two editions of a company's file often share a title: the archived copy's digest tells them apart.
+                ("source", lambda r: self._source(r.source_id or new.period.source_id)),
             ]
         elif kind == "period":
             shown = [(name.removesuffix("_id"), self._shower(new, name)) for name in PERIOD_FIELDS]
@@ -319,6 +327,10 @@ class _Context:
 
     def _source(self, source_id: int | None) -> str:
         return self.sources.get(source_id, "a removed document") if source_id else "the period's document"
+
+
+def _source_name(title: str, digest: str) -> str:
+    return f"{title} (copy {digest[:8]})" if digest else title
 
 
 def _period_name(company: str, scope: str, start: dt.date, end: dt.date) -> str:

@@ -237,6 +237,7 @@ def parse(data: bytes, *, filename: str = "", source_url: str = "", aliases: Ali
     layout = _layout(header, strict=False)
     columns = _Columns.find(header, layout, filename=filename, aliases=aliases)
     parser = _Parser(columns=columns, layout=layout, filename=filename, aliases=aliases)
+    rows = parser.rows_of_figures(rows)
     if layout == NATIONAL_SECURITY:
         kind = _national_security_kind(filename)
         periods = parser.national_security(rows, kind)
@@ -472,6 +473,17 @@ class _Parser:
         self.dates = DateReader(filename)
         self.warnings: list[str] = []
         self.unknowns: list[Unknown] = []
+
+    def rows_of_figures(self, rows: list[tuple[int, list[str]]]) -> list[tuple[int, list[str]]]:
+        """The rows that start with a date; any other (a units row, a notes line) is an unknown row."""
+        kept = []
+        for line, cells in rows:
+            if re.search(r"\d", self.columns.cell(cells, "period_end")):
+                kept.append((line, cells))
+            else:
+                text = " | ".join(cell.strip() for cell in cells if cell.strip())
+                self.unknown(UnknownKind.ROW, f"row {line}", text, "not a row of figures: no period end date")
+        return kept
 
     def unknown(self, kind: str, place: str, text: str, detail: str = "") -> None:
         self.unknowns.append(Unknown(kind, place, text, detail))

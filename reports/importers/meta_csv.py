@@ -223,12 +223,13 @@ def _columns(
     """The country column, the figure columns in the order to read them, warnings and unknown columns."""
     warnings: list[str] = []
     unknowns: list[Unknown] = []
-    country_index: int | None = None
+    country_index: int | None = next((i for i, text in enumerate(header) if _normalise(text) in COUNTRY_COLUMNS), None)
+    # Only rows that name a country say whether a column has figures (a units row "#" says nothing).
+    rows = [(line, cells) for line, cells in rows if country_index is None or _cell(cells, country_index)]
     columns: list[_Column] = []
     for index, text in enumerate(header):
         name = _normalise(text)
-        if name in COUNTRY_COLUMNS and country_index is None:
-            country_index = index
+        if index == country_index:
             continue
         if name in IGNORED or name in PERIOD_COLUMNS | START_COLUMNS | END_COLUMNS or not name:
             continue

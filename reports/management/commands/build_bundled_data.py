@@ -12,7 +12,8 @@ from reports.importers.base import DocumentError
 
 class Command(BaseCommand):
     help = (
-        "Parse every company document in ../shared/data/reports (and the transcribed copies) and write reports/data/figures.csv, periods.csv "
+        "Parse every company document in ../shared/data/reports (and the transcribed copies) and write "
+        "reports/data/figures.csv, periods.csv "
         "and the primary rows of sources.csv. Needs no database; the same documents give the same bytes."
     )
 

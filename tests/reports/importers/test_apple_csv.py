@@ -309,7 +309,9 @@ def test_a_national_security_type_it_does_not_know_is_an_unknown_label() -> None
 def test_a_country_it_cannot_place_is_an_unknown_and_the_other_rows_import() -> None:
     document = apple_csv.parse(
         csv_bytes(
-            ACCOUNT_HEADER, "2013 H1,1/1/13,6/30/13,Atlantis,2,2,1,1,0,50%", "2013 H1,1/1/13,6/30/13,Austria,2,2,1,1,0,50%"
+            ACCOUNT_HEADER,
+            "2013 H1,1/1/13,6/30/13,Atlantis,2,2,1,1,0,50%",
+            "2013 H1,1/1/13,6/30/13,Austria,2,2,1,1,0,50%",
         )
     )
 
