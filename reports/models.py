@@ -126,7 +126,7 @@ class SourceDocument(models.Model):
     def provenance(self) -> str:
         """How the document reached us, in words a reader can check."""
         if self.kind == self.Kind.TRANSCRIBED:
-            whose = f"{self.company.name}'s" if self.company_id else "the company's"
+            whose = f"{self.company.name}'s" if self.company is not None else "the company's"
             digest = f", SHA-256 of the copy {self.sha256[:12]}…" if self.sha256 else ""
             return f"Transcribed copy of {whose} file{digest}"
         return str(self.get_kind_display())
@@ -514,10 +514,7 @@ class ImporterAlias(models.Model):
         errors: dict[str, str] = {}
         if self.format not in FORMAT_MODULES:
             errors["format"] = f"Unknown importer; one of {', '.join(FORMAT_MODULES)}."
-        allowed = {
-            self.Kind.LABEL: RequestType.values,
-            self.Kind.COLUMN: Measure.values,
-        }.get(self.kind)
+        allowed: list[str] | None = {"label": RequestType.values, "column": Measure.values}.get(self.kind)
         if self.target != OUT_OF_SCOPE:
             if allowed is not None and self.target not in allowed:
                 errors["target"] = f"“{self.target}” is not a {self.get_kind_display().split('(')[1].rstrip(')')}."

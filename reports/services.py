@@ -168,7 +168,7 @@ def _plan_figure(
         figure.value_min,
         figure.value_max,
         figure.note,
-    ) and _keeps_citation(plan.document, record, figure, current.source or (period.source if period else None)):
+    ) and _keeps_citation(plan, record, figure, current.source or (period.source if period else None)):
         plan.unchanged += 1
     else:
         plan.updates.append((current, figure))
@@ -179,15 +179,14 @@ def _plan_figure(
         plan.changes.append(FigureChange(label, figure.key, old_text, new_text))
 
 
-def _keeps_citation(
-    document: ParsedDocument, record: PeriodRecord, figure: FigureRecord, cited: SourceDocument | None
-) -> bool:
+def _keeps_citation(plan: ImportPlan, record: PeriodRecord, figure: FigureRecord, cited: SourceDocument | None) -> bool:
     """Whether an equal figure keeps the document it cites. A row that names its source must cite that one;
-    a company's own document takes over only a figure that a press article (or nothing) backs so far."""
-    if document.format in SELF_SOURCED_FORMATS:
+    a document takes over only a figure that a lower-ranked source (or nothing) backs so far: the company's own
+    file over a transcribed copy or the press, a transcribed copy over the press."""
+    if plan.document.format in SELF_SOURCED_FORMATS:
         url = figure.source_url or record.source_url
         return not url or (cited is not None and cited.url == url)
-    return cited is not None and cited.kind == SourceDocument.Kind.PRIMARY
+    return cited is not None and _rank(cited.kind) >= _rank(plan.source_kind)
 
 
 #: How far a kind of source is trusted: a figure never moves to a source of a lower rank.

@@ -121,6 +121,7 @@ def test_the_feed_query_count_does_not_grow_with_the_data(
         figure._change_reason = "revised"
         figure.save()
         EmergencyDisclosureFactory(company=period.company)
-    # generation, new reports, new disclosures, corrections: their rows, history records and previous records
-    with django_assert_num_queries(6):
+    # generation, new reports, new disclosures, corrections: their rows, history records and previous records,
+    # and the titles of the documents the corrected figures cite (their periods' documents)
+    with django_assert_num_queries(7):
         assert client.get("/feeds/updates.atom").status_code == 200
