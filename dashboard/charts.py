@@ -275,6 +275,8 @@ class SourceEntry:
     publisher: str
     published: str
     primary: bool
+    #: In words: the company's own document, a transcribed copy of it (and whose), or the press.
+    provenance: str
     page_url: str
     archive_url: str
     original_url: str
@@ -286,6 +288,7 @@ class SourceEntry:
             publisher=document.publisher,
             published=f"{document.published_on:%-d %B %Y}" if document.published_on else "",
             primary=document.kind != "secondary",
+            provenance=document.provenance,
             page_url=_source_url_pattern("source").replace("/0/", f"/{document.pk}/"),
             archive_url=_source_url_pattern("source_archive").replace("/0/", f"/{document.pk}/")
             if document.sha256

@@ -302,6 +302,7 @@ class ImportRunAdmin(admin.ModelAdmin):
         "updated",
         "unchanged",
         "rejected",
+        "not_understood",
     )
     list_filter = ("outcome", "format", "feed")
     search_fields = ("filename", "message", "payload_sha256")
@@ -317,6 +318,10 @@ class ImportRunAdmin(admin.ModelAdmin):
         ("Errors and warnings", {"fields": ("errors_list", "warnings_list")}),
     )
     readonly_fields = ("started_at", "errors_list", "warnings_list", "unknowns_table")
+
+    @admin.display(description="Not understood")
+    def not_understood(self, obj: ImportRun) -> int:
+        return len(obj.unknowns)
 
     @admin.display(description="Unknowns")
     def unknowns_table(self, obj: ImportRun) -> SafeString | str:

@@ -124,12 +124,14 @@ class SourceDocument(models.Model):
 
     @property
     def provenance(self) -> str:
-        """How the document reached us, in words a reader can check."""
+        """How the document reached us, in words a reader can check (no query: named by its publisher)."""
         if self.kind == self.Kind.TRANSCRIBED:
-            whose = f"{self.company.name}'s" if self.company is not None else "the company's"
+            whose = f"{self.publisher}'s" if self.publisher else "the company's"
             digest = f", SHA-256 of the copy {self.sha256[:12]}…" if self.sha256 else ""
             return f"Transcribed copy of {whose} file{digest}"
-        return str(self.get_kind_display())
+        if self.kind == self.Kind.SECONDARY:
+            return "Secondary source (press)"
+        return "The company's own document"
 
     def set_archive_digest(self) -> None:
         """Compute SHA-256 and size of the archived copy (before it is stored, so the name carries it)."""

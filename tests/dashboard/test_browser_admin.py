@@ -4,6 +4,8 @@ in Debian's Chromium, publish it, and readers find it on the report page; a bad 
 from __future__ import annotations
 
 import os
+import tempfile
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -17,6 +19,8 @@ pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.django_db(trans
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 PASSWORD = "a long enough password for tests"
+#: Where the browser tests leave pictures of what staff see, to look at (not compared).
+SCREENSHOTS = Path(os.environ.get("SCREENSHOT_DIR", tempfile.gettempdir()))
 
 
 def sign_in(page: Any, base: str) -> None:
@@ -78,3 +82,32 @@ def test_staff_enter_and_publish_a_period_with_an_exact_figure_a_band_and_a_gap(
     page.goto(report_url)
     text = page.inner_text("main")
     assert "2,416" in text and "0–249" in text and "not reported" in text
+
+
+def test_staff_teach_the_importer_a_label_from_an_import_runs_unknowns(live_server: Any, page: Any) -> None:
+    from reports import services
+    from reports.models import ImporterAlias
+
+    data = (
+        b"Period Ending,Country/Region,CLDR Territory Code,Legal Process,User Data Requests,Percentage disclosed,"
+        b"Accounts\n2022-12-31,United Kingdom,GB,CLOUD ACT - OPOs,3,100,4\n2022-12-31,Germany,DE,Subpoenas,7,80,9\n"
+    )
+    run = services.import_document(data=data, filename="google-global-user-data-requests.csv")
+    base = live_server.url
+    sign_in(page, base)
+
+    page.goto(f"{base}/admin/reports/importrun/{run.pk}/change/")
+    table = page.inner_text("table.unknowns")
+    assert "row 2, column Legal Process" in table and "CLOUD ACT - OPOs" in table
+    page.screenshot(path=str(SCREENSHOTS / "admin-unknowns.png"), full_page=True)
+    page.click("text=Teach the importer: map to a request type")
+    assert page.input_value("#id_text") == "CLOUD ACT - OPOs"
+    page.fill("#id_target", "other-court-order")
+    page.fill("#id_note", "UK overseas production orders under the CLOUD Act agreement: court orders.")
+    page.click("input[name=_save]")
+    page.wait_for_selector(".messagelist")
+
+    assert ImporterAlias.objects.get().target == "other-court-order"
+    again = services.import_document(data=data, filename="google-global-user-data-requests.csv", force=True)
+    assert again.unknowns == []
+    assert Figure.objects.filter(jurisdiction="GB", request_type="other-court-order").exists()

@@ -204,7 +204,7 @@ def test_a_transcribed_copy_says_so_and_the_companys_own_file_replaces_it(shared
         source_kind=SourceDocument.Kind.TRANSCRIBED,
     )
     assert copy.source.kind == SourceDocument.Kind.TRANSCRIBED
-    assert copy.source.provenance.startswith("Transcribed copy of Google's file, SHA-256 of the copy")
+    assert copy.source.provenance.startswith("Transcribed copy of Google LLC's file, SHA-256 of the copy")
     assert figure("google", "2021-07-01", "US", "nsl").cited_source == copy.source
 
     own = services.import_document(data=read(shared_data, f"reports/google/{name}"), filename=name, publish=True)
@@ -229,3 +229,20 @@ def test_a_transcribed_copy_never_overrides_the_companys_own_file(shared_data: P
     assert copy.outcome == "succeeded" and copy.updated == 0
     assert before <= {(f.pk, f.value_min, f.value_max, f.source_id) for f in Figure.objects.all()}
     assert own.source.kind == SourceDocument.Kind.PRIMARY
+
+
+def test_readers_are_told_a_figure_comes_from_a_transcribed_copy(client: Client, shared_data: Path) -> None:
+    name = "google-usnationalsecurity-nsl-requests.csv"
+    copy = services.import_document(
+        data=read(shared_data, f"transcribed/google/{name}"),
+        filename=name,
+        publish=True,
+        source_kind=SourceDocument.Kind.TRANSCRIBED,
+    )
+
+    page = client.get(copy.source.get_absolute_url()).content.decode()
+
+    assert "Transcribed copy of Google LLC&#x27;s file, SHA-256 of the copy" in page
+    assert "not from the company's own download" in page
+    listing = client.get("/sources/").content.decode()
+    assert 'class="kind kind-transcribed">Transcribed copy</span>' in listing
