@@ -8,5 +8,11 @@ class DashboardConfig(AppConfig):
     verbose_name = "Public dashboard"
 
     def ready(self) -> None:
+        from dashboard.caching import on_data_changed
+        from dashboard.charts.registry import load_families
+        from reports.signals import data_changed
+
         # Chart builders register themselves on import: the registry is complete before any request.
-        from dashboard import chart_types, charts_disclosures, company_charts, outcome_charts, ranking_charts  # noqa: F401
+        load_families()
+        # The data layer announces a change; the site forgets its cached pages and redraws its pictures.
+        data_changed.connect(on_data_changed, dispatch_uid="dashboard.caching.on_data_changed")

@@ -7,7 +7,7 @@ from typing import Any
 from django.conf import settings
 from django.http import HttpRequest
 
-from dashboard.chart_themes import CHART_THEMES
+from dashboard.charts.themes import CHART_THEMES
 
 
 def site(request: HttpRequest) -> dict[str, Any]:

@@ -158,7 +158,7 @@ CELERY_BEAT_SCHEDULE = {
 FEED_TIMEOUT_SECONDS = env_int("FEED_TIMEOUT_SECONDS", 30, minimum=1)
 FEED_MAX_BYTES = env_int("FEED_MAX_BYTES", 20 * 1024 * 1024, minimum=1024)
 
-# --- Chart images (dashboard/images.py): kaleido drives Debian's Chromium, never a downloaded one --------
+# --- Chart images (dashboard/charts/previews.py): kaleido drives Debian's Chromium, never a downloaded one --------
 CHROMIUM_PATH = env_str("CHROMIUM_PATH", "/usr/bin/chromium")
 #: Longest a PNG/SVG may take to draw, browser start included, before the route answers 503.
 CHART_IMAGE_TIMEOUT_SECONDS = env_int("CHART_IMAGE_TIMEOUT_SECONDS", 45, minimum=5)

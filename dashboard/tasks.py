@@ -19,8 +19,8 @@ log = logging.getLogger(__name__)
 )
 def warm_chart_previews() -> dict[str, int]:
     """Draw the light preview pictures of the home page's and company pages' charts for the current data."""
-    from dashboard.images import warm_previews
-    from dashboard.views import front_charts
+    from dashboard.charts.defaults import front_charts
+    from dashboard.charts.previews import warm_previews
 
     try:
         counts = warm_previews(front_charts())

@@ -6,7 +6,8 @@ from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
 
-from dashboard import disclosures, provenance, views
+from dashboard.pages import provenance, views
+from dashboard.pages import tracker as disclosures
 from dashboard.security import StaffAdminSite
 
 # Staff sign in with a password and, when ADMIN_REQUIRE_2FA, a one-time code (TOTP app or backup code).
@@ -37,10 +38,11 @@ urlpatterns = [
     path("emergency-disclosures/", disclosures.tracker, name="disclosures"),
     path("emergency-disclosures/<int:pk>/", disclosures.disclosure, name="disclosure"),
     # The open data: JSON API, downloads and the updates feed (routes beside their views).
-    path("", include("dashboard.api")),
-    path("", include("dashboard.downloads")),
-    path("", include("dashboard.feeds")),
+    path("", include("dashboard.opendata.api")),
+    path("", include("dashboard.opendata.openapi")),
+    path("", include("dashboard.opendata.downloads")),
+    path("", include("dashboard.opendata.feeds")),
     # Embeds (the only pages other sites may frame), oEmbed and chart images.
-    path("", include("dashboard.embeds")),
+    path("", include("dashboard.embeds.views")),
     path(settings.ADMIN_PATH, admin.site.urls),
 ]

@@ -1,4 +1,4 @@
-"""The open-data contract of DESIGN.md: column order of the published CSVs, in one place."""
+"""The open-data contract (docs/data.md): column order of the published CSVs, in one place."""
 
 from __future__ import annotations
 

@@ -148,7 +148,7 @@ class SourceDocumentQuerySet(models.QuerySet["SourceDocument"]):
             | Exists(EmergencyDisclosure.objects.published().filter(sources=OuterRef("pk")))
         ).select_related("company")
 
-    # --- Provenance pages (dashboard/provenance.py) ---
+    # --- Provenance pages (dashboard/pages/provenance.py) ---
 
     def for_sources_page(self, *, company: str = "", kind: str = "", text: str = "") -> SourceDocumentQuerySet:
         """Public documents matching the sources page's filters, newest first, each with how many published
@@ -175,7 +175,7 @@ class SourceDocumentQuerySet(models.QuerySet["SourceDocument"]):
             ),
         ).order_by(models.F("published_on").desc(nulls_last=True), "title", "pk")
 
-    # --- Charts (dashboard/charts.py) ---
+    # --- Charts (dashboard/charts/) ---
 
     def cited_by_chart(self, ids: Iterable[int]) -> SourceDocumentQuerySet:
         """The documents behind a chart's figures, newest first."""
@@ -205,7 +205,7 @@ class ReportingPeriodQuerySet(models.QuerySet["ReportingPeriod"]):
             .order_by("company__slug", "scope", "start", "end")
         )
 
-    # --- Updates feed (dashboard/feeds.py) ---
+    # --- Updates feed (dashboard/opendata/feeds.py) ---
 
     def newly_published(self, limit: int = 20) -> ReportingPeriodQuerySet:
         """Published periods, the latest to reach the site first, with ``published_at`` from their history."""
@@ -221,7 +221,7 @@ class ReportingPeriodQuerySet(models.QuerySet["ReportingPeriod"]):
         # A correlated count: grouping every period's columns over a join with all figures is slow on SQLite.
         return self.published().with_company_and_source().annotate(figure_count=_figure_count()).latest_first()[:limit]  # type: ignore[return-value]
 
-    # --- Provenance pages (dashboard/provenance.py) ---
+    # --- Provenance pages (dashboard/pages/provenance.py) ---
 
     def timeline_of(self, company: Company) -> ReportingPeriodQuerySet:
         """Every published period of a company, every scope, oldest first: a report page's neighbours."""
@@ -246,7 +246,7 @@ class ReportingPeriodQuerySet(models.QuerySet["ReportingPeriod"]):
             .order_by("company__name", "start", "end", "scope")
         )
 
-    # --- Charts and public pages (dashboard/charts.py, dashboard/views.py) ---
+    # --- Charts and public pages (dashboard/charts/, dashboard/pages/views.py) ---
 
     def chart_timeline(self, *, scope: str | None = None, company: str | None = None) -> Any:
         """Published periods as flat rows, oldest first: where a chart's series have gaps and breaks."""
@@ -330,7 +330,7 @@ class FigureQuerySet(models.QuerySet["Figure"]):
             .order_by("period__company__name", "-period__start", "-period__end", "measure")
         )
 
-    # --- Charts and public pages (dashboard/charts.py, dashboard/views.py) ---
+    # --- Charts and public pages (dashboard/charts/, dashboard/pages/views.py) ---
 
     def chart_rows(self) -> Any:
         """Published figures as flat tuples of CHART_FIELDS, in the order of the natural key: one query."""
@@ -454,7 +454,7 @@ class EmergencyDisclosureQuerySet(models.QuerySet["EmergencyDisclosure"]):
             .order_by("company__slug", "date_start", "date_end", "title", "pk")
         )
 
-    # --- Updates feed (dashboard/feeds.py) ---
+    # --- Updates feed (dashboard/opendata/feeds.py) ---
 
     def newly_published(self, limit: int = 20) -> EmergencyDisclosureQuerySet:
         """Published disclosures, the latest to reach the site first, with ``published_at`` from their history."""
@@ -469,7 +469,7 @@ class EmergencyDisclosureQuerySet(models.QuerySet["EmergencyDisclosure"]):
         """Disclosures, not rows: a batch of 11 counts 11."""
         return int(self.aggregate(total=Sum("count"))["total"] or 0)
 
-    # --- The emergency-disclosure tracker (dashboard/disclosures.py) ---
+    # --- The emergency-disclosure tracker (dashboard/pages/tracker.py) ---
 
     def matching(
         self,

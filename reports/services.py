@@ -39,6 +39,7 @@ from reports.models import (
     SourceDocument,
     Status,
 )
+from reports.signals import data_changed
 
 log = logging.getLogger(__name__)
 
@@ -56,12 +57,9 @@ def bump_generation() -> int:
     """Move every cache key on to a new generation; called when published data changes."""
     DataGeneration.objects.get_or_create(id=1)
     DataGeneration.objects.filter(id=1).update(number=F("number") + 1, changed_at=timezone.now())
-    from dashboard.caching import forget_generation
-    from dashboard.tasks import warm_chart_previews_after_commit
-
-    forget_generation()
-    warm_chart_previews_after_commit()
-    return DataGeneration.objects.get(id=1).number
+    number = DataGeneration.objects.get(id=1).number
+    data_changed.send(sender=DataGeneration, generation=number)
+    return number
 
 
 def bump_generation_on_commit() -> None:

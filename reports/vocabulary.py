@@ -1,4 +1,4 @@
-"""The controlled vocabulary of the open-data contract (DESIGN.md).
+"""The controlled vocabulary of the open-data contract (docs/data.md).
 
 Importers, models, the data dictionary page and the API all read these lists,
 so a new request type or measure is added here once and documented here once.

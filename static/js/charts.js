@@ -1,4 +1,4 @@
-/* Draws every chart of the page from the Plotly figure the server built (dashboard/charts.py),
+/* Draws every chart of the page from the Plotly figure the server built (dashboard/charts/),
    sent as JSON in a <script type="application/json"> next to it: no inline code, no CDN.
    Loaded in <head> without defer, so the js class is on <html> before first paint; the rest waits
    for the page. plotly.js is not in the page: this file adds its <script> (the same-origin URL in
@@ -14,7 +14,7 @@
   var root = document.documentElement;
   root.classList.add("js");
   var media = window.matchMedia ? window.matchMedia("(prefers-color-scheme: dark)") : null;
-  var themes = null; // { light: {...}, dark: {...} } from the page's chart-themes (dashboard.chart_themes.CHART_THEMES)
+  var themes = null; // { light: {...}, dark: {...} } from the page's chart-themes (dashboard.charts.themes.CHART_THEMES)
   var drawn = [];
   var loader = document.currentScript || document.querySelector("script[data-plotly]");
   var PLOTLY_URL = loader ? loader.getAttribute("data-plotly") : null;
@@ -70,7 +70,7 @@
   }
 
   /* The server's layout with the colours of the reader's theme and a tighter fit on a phone
-     (dashboard.chart_themes.themed_figure draws the preview pictures the same way). */
+     (dashboard.charts.themes.themed_figure draws the preview pictures the same way). */
   function themed(layout, width, data) {
     if (!themes) themes = JSON.parse(document.getElementById("chart-themes").textContent);
     var colours = isDark() ? themes.dark : themes.light;

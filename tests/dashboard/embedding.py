@@ -7,7 +7,8 @@ from collections.abc import Iterator
 
 import pytest
 
-from dashboard.charts import CHARTS, Chart, ChartSpec, Column, Param
+from dashboard.charts.frame import Chart, Column
+from dashboard.charts.registry import CHARTS, ChartSpec, Param
 from reports.models import SourceDocument
 
 DEMO_FIGURE = {

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from django.test import Client
 
-from dashboard.api import FIGURE_PARAMS, MAX_PAGE_SIZE
+from dashboard.opendata.params import FIGURE_PARAMS, MAX_PAGE_SIZE
 from reports.models import EmergencyDisclosure
 from tests.factories import (
     CompanyFactory,

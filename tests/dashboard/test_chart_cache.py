@@ -9,7 +9,8 @@ import pytest
 from django.test import Client
 from django.utils.safestring import SafeString
 
-from dashboard.charts import CHARTS, Chart, Control, Option, build_chart
+from dashboard.charts.frame import Chart, Control, Option
+from dashboard.charts.registry import CHARTS, build_chart
 from reports.models import Company
 from reports.services import bump_generation
 from tests.dashboard.embedding import DEMO_SPEC, build_demo

@@ -11,7 +11,8 @@ import plotly.graph_objects as go
 import pytest
 from django.test import Client
 
-from dashboard.charts import CHARTS, COMPANY_COLOURS, ChartParamError, UnknownChart, build_chart
+from dashboard.charts.registry import CHARTS, ChartParamError, UnknownChart, build_chart
+from dashboard.charts.styles import COMPANY_COLOURS
 from reports.models import Company
 from tests.factories import CompanyFactory, FigureFactory, ReportingPeriodFactory
 

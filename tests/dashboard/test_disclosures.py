@@ -362,7 +362,7 @@ def test_the_chart_title_states_the_finding_and_its_table_lists_each_record(clie
 
 
 def test_the_registered_chart_keeps_drafts_out_of_its_csv(ring: Any) -> None:
-    from dashboard.charts import build_chart
+    from dashboard.charts.registry import build_chart
 
     EmergencyDisclosureFactory(title="Public record", company=ring, kind="batch", count=11)
     EmergencyDisclosureFactory(title="Draft record", company=ring, status="draft")
@@ -376,7 +376,7 @@ def test_the_registered_chart_keeps_drafts_out_of_its_csv(ring: Any) -> None:
 
 
 def test_the_registered_chart_answers_a_bad_filter_with_the_tracker_s_sentence() -> None:
-    from dashboard.charts import ChartParamError, build_chart
+    from dashboard.charts.registry import ChartParamError, build_chart
 
     with pytest.raises(ChartParamError, match="“maybe” is not a known value for warrant; use one of: yes, no, unknown"):
         build_chart("emergency-disclosures", {"warrant": "maybe"})

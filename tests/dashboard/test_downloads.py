@@ -1,4 +1,4 @@
-"""The open-data downloads under /data/: the CSV contract of DESIGN.md, JSON twins, the data package, the page."""
+"""The open-data downloads under /data/: the CSV contract of docs/data.md, JSON twins, the data package, the page."""
 
 from __future__ import annotations
 

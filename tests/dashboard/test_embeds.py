@@ -11,9 +11,9 @@ import pytest
 from django.conf import settings
 from django.test import Client
 
-from dashboard.chart_themes import CHART_THEMES
-from dashboard.charts import CHARTS, ChartSpec, build_chart
-from dashboard.embeds import chart_for_url, embed_code
+from dashboard.charts.registry import CHARTS, ChartSpec, build_chart
+from dashboard.charts.themes import CHART_THEMES
+from dashboard.embeds.views import chart_for_url, embed_code
 from reports.services import bump_generation
 from tests.dashboard.embedding import demo_chart
 

@@ -9,9 +9,9 @@ import pytest
 from django.conf import settings
 from django.test import Client
 
-from dashboard import images
-from dashboard.chart_themes import CHART_THEMES, themed_figure
-from dashboard.charts import ChartSpec, build_chart
+from dashboard.charts import previews as images
+from dashboard.charts.registry import ChartSpec, build_chart
+from dashboard.charts.themes import CHART_THEMES, themed_figure
 from reports.services import bump_generation
 from tests.dashboard.embedding import demo_chart
 

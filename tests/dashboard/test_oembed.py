@@ -10,7 +10,7 @@ import pytest
 from django.conf import settings
 from django.test import Client
 
-from dashboard.charts import CHARTS, ChartSpec
+from dashboard.charts.registry import CHARTS, ChartSpec
 from tests.dashboard.embedding import demo_chart, only_demo_chart
 
 pytestmark = pytest.mark.django_db

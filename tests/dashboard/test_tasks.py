@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 
 from dashboard import tasks
-from dashboard.views import COMPANY_CHARTS, front_charts
+from dashboard.charts.defaults import COMPANY_CHARTS, front_charts
 from reports.models import Company
 from reports.services import bump_generation
 
@@ -53,9 +53,10 @@ def test_the_warmed_charts_are_the_home_chart_and_every_company_pages_charts(bun
 
 def test_the_task_warms_those_charts_and_says_what_it_did(monkeypatch: pytest.MonkeyPatch, settings: Any) -> None:
     seen: list[Any] = []
-    monkeypatch.setattr("dashboard.views.front_charts", lambda: ["chart"])
+    monkeypatch.setattr("dashboard.charts.defaults.front_charts", lambda: ["chart"])
     monkeypatch.setattr(
-        "dashboard.images.warm_previews", lambda charts: seen.append(charts) or {"drawn": 3, "kept": 0, "failed": 0}
+        "dashboard.charts.previews.warm_previews",
+        lambda charts: seen.append(charts) or {"drawn": 3, "kept": 0, "failed": 0},
     )
     assert tasks.warm_chart_previews.apply().get() == {"drawn": 3, "kept": 0, "failed": 0}
     assert seen == [["chart"]]

@@ -89,7 +89,7 @@ def test_public_responses_carry_every_security_header_and_no_cookie(
 def test_chart_pictures_carry_every_security_header_and_no_cookie(
     client: Client, production: Any, published: None, route: str, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
-    from dashboard import images
+    from dashboard.charts import previews as images
 
     monkeypatch.setattr(
         images, "render_figure", lambda figure, fmt, **size: b'<svg xmlns="http://www.w3.org/2000/svg"/>'

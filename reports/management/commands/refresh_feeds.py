@@ -36,7 +36,7 @@ class Command(BaseCommand):
         if not feeds:
             self.stdout.write("No enabled feed to refresh.")
             return
-        from dashboard.celery import app
+        from celery import current_app as app  # the project's app, configured in dashboard/celery.py
 
         if app.conf.task_always_eager:
             runs = {feed.pk: self._run_here(feed) for feed in feeds}

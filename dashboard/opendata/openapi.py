@@ -7,10 +7,15 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.urls import reverse
+from django.http import HttpRequest, JsonResponse
+from django.urls import path, reverse
+from django.views.decorators.http import require_safe
 
-from dashboard import api
-from dashboard.api import Param
+from dashboard.caching import cached_public
+from dashboard.opendata import params as api
+from dashboard.opendata.http import open_to_every_origin, takes
+from dashboard.opendata.params import Param, Query
+from dashboard.opendata.records import absolute
 from reports.models import Company, EmergencyDisclosure, SourceDocument, TriState
 from reports.vocabulary import MEASURE_DEFINITIONS, REQUEST_TYPE_DEFINITIONS, Measure, RequestType, Scope
 
@@ -356,7 +361,7 @@ def build_spec() -> dict[str, Any]:
             + definitions(MEASURE_DEFINITIONS),
             "license": {"name": api.LICENSE["title"], "identifier": api.LICENSE["name"]},
         },
-        "servers": [{"url": api.absolute("")}],
+        "servers": [{"url": absolute("")}],
         "paths": paths,
         "components": {"schemas": components},
     }
@@ -369,3 +374,14 @@ def _item_schema(name: str) -> str:
         "figures": "Figure",
         "emergency-disclosures": "EmergencyDisclosure",
     }[name]
+
+
+@open_to_every_origin
+@require_safe
+@cached_public()
+@takes(paginated=False)
+def openapi_json(request: HttpRequest, query: Query) -> JsonResponse:
+    return JsonResponse(build_spec(), json_dumps_params={"ensure_ascii": False})
+
+
+urlpatterns = [path("api/v1/openapi.json", openapi_json, name="api-openapi")]

@@ -1,58 +1,37 @@
 """Public pages: home, companies, request types and countries, and the CSV behind every chart.
 
-Views only read, through queryset methods and the chart registry (dashboard/charts.py), and stay short.
+Views only read, through queryset methods and the chart registry (dashboard/charts/registry.py), and stay
+short.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterable
-from functools import cache, wraps
+from collections.abc import Iterable
+from functools import cache
 from typing import Any
 
 from django.conf import settings
 from django.db import connection
-from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBase, JsonResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
 from dashboard.caching import cached_public
-from dashboard.chart_data import TOTAL
-from dashboard.chart_types import JURISDICTION_CODE, TYPE_CHOICES
-from dashboard.charts import Chart, ChartParamError, Control, SourceEntry, UnknownChart, build_chart
+from dashboard.charts.answers import chart_errors_answered
+from dashboard.charts.defaults import COMPANY_CHARTS, HOME_CHART
+from dashboard.charts.frame import Chart, Control, SourceEntry
+from dashboard.charts.points import TOTAL
+from dashboard.charts.registry import ChartParamError, UnknownChart, build_chart
+from dashboard.charts.shared import JURISDICTION_CODE, TYPE_CHOICES
 from reports.models import Company, EmergencyDisclosure, Figure, ReportingPeriod
 from reports.periods import period_dates
 from reports.statements import jurisdiction_name
 from reports.vocabulary import REQUEST_TYPE_DEFINITIONS
 
 log = logging.getLogger(__name__)
-
-#: The charts of a company page, in the order they appear.
-COMPANY_CHARTS = ("company-requests", "company-outcomes", "company-national-security", "company-countries")
-HOME_CHART = {"type": TOTAL, "jurisdiction": "US", "measure": "requests"}
-
-
-def chart_errors_answered(
-    bad_request: Callable[[HttpRequest, str], HttpResponse],
-) -> Callable[[Callable[..., HttpResponseBase]], Callable[..., HttpResponseBase]]:
-    """A decorator: an unknown chart is a 404, and a chart state that cannot be drawn is the reader's
-    mistake, answered by ``bad_request(request, sentence)`` (a 400), not a 500."""
-
-    def decorator(view: Callable[..., HttpResponseBase]) -> Callable[..., HttpResponseBase]:
-        @wraps(view)
-        def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
-            try:
-                return view(request, *args, **kwargs)
-            except UnknownChart as error:
-                raise Http404(str(error)) from error
-            except ChartParamError as error:
-                return bad_request(request, str(error))
-
-        return wrapped
-
-    return decorator
 
 
 def _bad_request_page(request: HttpRequest, message: str) -> HttpResponse:
@@ -88,14 +67,6 @@ def filters(charts: Iterable[Chart], *, hide: Iterable[str] = ()) -> list[Contro
             else:
                 chart.local_controls.append(control)
     return list(shared.values())
-
-
-def front_charts() -> list[Chart]:
-    """The charts readers meet first: the home page's and each company page's, in their default state."""
-    charts = [build_chart("requests-over-time", HOME_CHART)]
-    for slug in Company.objects.with_published_data().values_list("slug", flat=True):
-        charts += [build_chart(chart, {"company": slug}) for chart in COMPANY_CHARTS]
-    return charts
 
 
 @require_GET

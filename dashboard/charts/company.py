@@ -9,7 +9,18 @@ from typing import Any
 import plotly.graph_objects as go
 from django.urls import reverse
 
-from dashboard.chart_data import (
+from dashboard.charts.frame import Chart, Control, Option
+from dashboard.charts.plotting import (
+    Break,
+    as_float,
+    base_layout,
+    break_marks,
+    data_updated,
+    figure_json,
+    midpoint,
+    scatter,
+)
+from dashboard.charts.points import (
     BAND_TYPES,
     MEASURE_LABELS,
     Point,
@@ -31,7 +42,8 @@ from dashboard.chart_data import (
     type_label,
     type_noun,
 )
-from dashboard.chart_types import (
+from dashboard.charts.registry import ChartParamError, Param, register
+from dashboard.charts.shared import (
     COMPARISON_COLUMNS,
     JURISDICTION,
     check_jurisdiction,
@@ -42,24 +54,7 @@ from dashboard.chart_types import (
     noun_for,
     numbered,
 )
-from dashboard.charts import (
-    Break,
-    Chart,
-    ChartParamError,
-    Control,
-    Option,
-    Param,
-    as_float,
-    base_layout,
-    break_marks,
-    data_updated,
-    figure_json,
-    midpoint,
-    register,
-    request_type_sort_key,
-    request_type_style,
-    scatter,
-)
+from dashboard.charts.styles import request_type_sort_key, request_type_style
 from reports.formatting import format_change
 from reports.models import Figure, ReportingPeriod
 from reports.periods import period_label, same_period_a_year_earlier

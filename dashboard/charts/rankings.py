@@ -10,7 +10,10 @@ from decimal import Decimal
 
 from django.urls import reverse
 
-from dashboard.chart_data import (
+from dashboard.charts.company import COMPANY, SCOPE, Context, company_page
+from dashboard.charts.frame import Chart, Column, Control, Option
+from dashboard.charts.plotting import as_float, bar, base_layout, data_updated, figure_json
+from dashboard.charts.points import (
     Point,
     Span,
     group,
@@ -20,27 +23,13 @@ from dashboard.chart_data import (
     spans_of,
     total_point,
 )
-from dashboard.chart_types import (
+from dashboard.charts.registry import ChartParamError, Param, register
+from dashboard.charts.shared import (
     TOTAL_TYPES,
     empty_chart,
     point_size,
 )
-from dashboard.charts import (
-    Chart,
-    ChartParamError,
-    Column,
-    Control,
-    Option,
-    Param,
-    as_float,
-    bar,
-    base_layout,
-    company_colour,
-    data_updated,
-    figure_json,
-    register,
-)
-from dashboard.company_charts import COMPANY, SCOPE, Context, company_page
+from dashboard.charts.styles import company_colour
 from reports.formatting import format_number
 from reports.models import Figure, ReportingPeriod
 from reports.periods import period_label

@@ -8,7 +8,10 @@ from typing import Any
 
 import plotly.graph_objects as go
 
-from dashboard.chart_data import (
+from dashboard.charts.company import COMPANY, OUTCOME_TYPE, SCOPE, Context, company_page
+from dashboard.charts.frame import Chart, Column, Control, Option
+from dashboard.charts.plotting import as_float, bar, base_layout, data_updated, figure_json, midpoint
+from dashboard.charts.points import (
     BAND_TYPES,
     Row,
     Span,
@@ -18,29 +21,15 @@ from dashboard.chart_data import (
     share_of,
     type_label,
 )
-from dashboard.chart_types import (
+from dashboard.charts.registry import ChartParamError, register
+from dashboard.charts.shared import (
     JURISDICTION,
     check_jurisdiction,
     empty_chart,
     from_whom,
     noun_for,
 )
-from dashboard.charts import (
-    Chart,
-    ChartParamError,
-    Column,
-    Control,
-    Option,
-    as_float,
-    bar,
-    base_layout,
-    data_updated,
-    figure_json,
-    midpoint,
-    register,
-    request_type_sort_key,
-)
-from dashboard.company_charts import COMPANY, OUTCOME_TYPE, SCOPE, Context, company_page
+from dashboard.charts.styles import request_type_sort_key
 from reports.formatting import format_number, format_percent, percent
 from reports.models import Figure
 

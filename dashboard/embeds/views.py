@@ -21,9 +21,11 @@ from django.urls import NoReverseMatch, Resolver404, path, resolve
 from django.views.decorators.clickjacking import xframe_options_exempt
 from django.views.decorators.http import require_GET
 
-from dashboard import images
 from dashboard.caching import cached_public
-from dashboard.charts import CHARTS, Chart, ChartParamError, UnknownChart, build_chart
+from dashboard.charts import previews as images
+from dashboard.charts.answers import plain_bad_request
+from dashboard.charts.frame import Chart
+from dashboard.charts.registry import CHARTS, ChartParamError, UnknownChart, build_chart
 
 THEMES = ("auto", "light", "dark")
 #: Width oEmbed answers when the consumer sets no maxwidth: a typical article column.
@@ -70,13 +72,13 @@ def embed(request: HttpRequest, slug: str) -> HttpResponse:
     """The chart alone, for an iframe on another site: title, plot, summary, source, a link back."""
     theme = request.GET.get("theme", "auto")
     if theme not in THEMES:
-        return _bad_request(f"theme must be one of {', '.join(THEMES)}; “{theme[:40]}” is not.")
+        return plain_bad_request(f"theme must be one of {', '.join(THEMES)}; “{theme[:40]}” is not.")
     try:
         chart = build_chart(slug, request.GET)
     except UnknownChart as error:  # answered here, not raised, so the host page shows the sentence
         return HttpResponseNotFound(str(error), content_type="text/plain; charset=utf-8")
     except ChartParamError as error:
-        return _bad_request(str(error))
+        return plain_bad_request(str(error))
     sources = publishers(chart)
     context = {"chart": chart, "theme": theme, "publishers": sources, "documents": sum(n for *_, n in sources)}
     return render(request, "embeds/embed.html", context)
@@ -208,10 +210,6 @@ def _dimension(request: HttpRequest, name: str) -> int | None:
     if not raw.isdigit() or not 0 < int(raw) <= 10000:
         raise ValueError(f"{name} must be a whole number of pixels from 1 to 10000, not “{raw[:20]}”.")
     return int(raw)
-
-
-def _bad_request(message: str) -> HttpResponse:
-    return HttpResponse(message, status=400, content_type="text/plain; charset=utf-8")
 
 
 def _oembed_error(status: int, message: str) -> HttpResponse:

@@ -28,9 +28,10 @@ from django.http import HttpRequest, HttpResponse
 from django.views.decorators.http import require_GET
 
 from dashboard.caching import cached_public, current_generation
-from dashboard.chart_themes import CHART_THEMES, PREVIEW_WIDTHS, themed_figure
-from dashboard.charts import Chart, build_chart
-from dashboard.views import chart_errors_answered
+from dashboard.charts.answers import chart_errors_answered, plain_bad_request
+from dashboard.charts.frame import Chart
+from dashboard.charts.registry import build_chart
+from dashboard.charts.themes import CHART_THEMES, PREVIEW_WIDTHS, themed_figure
 
 log = logging.getLogger(__name__)
 
@@ -211,7 +212,7 @@ def _escape(text: str) -> str:
 
 
 #: Pictures answer a bad chart state in plain text: no page would show the HTML one.
-_answers_bad_states = chart_errors_answered(lambda request, message: _bad_request(message))
+_answers_bad_states = chart_errors_answered(lambda request, message: plain_bad_request(message))
 
 
 @require_GET
@@ -237,9 +238,9 @@ def chart_preview(request: HttpRequest, slug: str) -> HttpResponse:
     widths = [str(width) for width, _ in PREVIEW_WIDTHS]
     width, theme = request.GET.get("width", ""), request.GET.get("theme", "")
     if width not in widths:
-        return _bad_request(f"width must be one of {', '.join(widths)}; “{width[:20]}” is not.")
+        return plain_bad_request(f"width must be one of {', '.join(widths)}; “{width[:20]}” is not.")
     if theme not in CHART_THEMES:
-        return _bad_request(f"theme must be one of {', '.join(CHART_THEMES)}; “{theme[:20]}” is not.")
+        return plain_bad_request(f"theme must be one of {', '.join(CHART_THEMES)}; “{theme[:20]}” is not.")
     chart = build_chart(slug, request.GET)
     return _rendered(lambda generation: preview_picture(generation, chart, width=int(width), theme=theme), "svg")
 
@@ -288,10 +289,6 @@ def _rendered(draw: Callable[[int], bytes], fmt: str) -> HttpResponse:
         response["Cache-Control"] = "no-store"  # a CDN must not keep the outage
         return response
     return HttpResponse(data, content_type=FORMATS[fmt])
-
-
-def _bad_request(message: str) -> HttpResponse:
-    return HttpResponse(message, status=400, content_type="text/plain; charset=utf-8")
 
 
 def source_lines(chart: Chart) -> list[str]:

@@ -15,8 +15,8 @@ from django.urls import path, reverse
 from django.utils.feedgenerator import Atom1Feed
 from django.views.decorators.http import require_GET
 
-from dashboard.api import absolute
 from dashboard.caching import cached_public
+from dashboard.opendata.records import absolute
 from reports.history import public_corrections
 from reports.models import EmergencyDisclosure, ReportingPeriod
 

@@ -22,18 +22,11 @@ from django.shortcuts import render
 from django.urls import path, reverse
 from django.views.decorators.http import require_GET, require_safe
 
-from dashboard.api import (
-    LICENSE,
-    MAX_PAGE_SIZE,
-    Query,
-    absolute,
-    disclosure_record,
-    figure_records,
-    open_to_every_origin,
-    takes,
-)
 from dashboard.caching import cached_public, current_generation, shared_get, shared_set
-from dashboard.openapi import DISCLOSURE_FIELD_DESCRIPTIONS, FIGURE_FIELD_DESCRIPTIONS, definitions
+from dashboard.opendata.http import open_to_every_origin, takes
+from dashboard.opendata.openapi import DISCLOSURE_FIELD_DESCRIPTIONS, FIGURE_FIELD_DESCRIPTIONS, definitions
+from dashboard.opendata.params import LICENSE, MAX_PAGE_SIZE, Query
+from dashboard.opendata.records import absolute, disclosure_record, figure_records
 from reports.models import Company, EmergencyDisclosure, Figure, SourceDocument, TriState
 from reports.opendata import (
     DISCLOSURE_COLUMNS,

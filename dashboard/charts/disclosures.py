@@ -3,7 +3,7 @@
 Every published disclosure over time, one row per company. A single event is a point on its day; a
 batch a company admitted in aggregate is a bar over its whole date range, thicker the more disclosures
 it holds and labelled with its count, because the documents do not say on which days inside the range
-the disclosures happened. Its state is the tracker's filters (dashboard/disclosures.py).
+the disclosures happened. Its state is the tracker's filters (dashboard/pages/tracker.py).
 """
 
 from __future__ import annotations
@@ -13,7 +13,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from dashboard.charts import Chart, ChartParamError, Column, Param, base_layout, company_colour, data_updated, register
+from dashboard.charts.disclosure_filters import tracker_filters
+from dashboard.charts.frame import Chart, Column
+from dashboard.charts.plotting import base_layout, data_updated
+from dashboard.charts.registry import ChartParamError, Param, register
+from dashboard.charts.styles import company_colour
 from reports.formatting import format_number
 from reports.models import EmergencyDisclosure, SourceDocument
 
@@ -292,8 +296,6 @@ def timeline_chart(items: Sequence[EmergencyDisclosure], state: dict[str, str]) 
     page=lambda state: "/emergency-disclosures/",
 )
 def build(state: dict[str, str]) -> Chart:
-    from dashboard.disclosures import tracker_filters
-
     form = tracker_filters(state)
     if not form.is_valid():
         raise ChartParamError(" ".join(form.error_sentences()))

@@ -1,21 +1,17 @@
 """Charts that compare companies: one kind of demand from one government over time, and the share of them
-answered with data; and the helpers the other chart modules share. A fixed number of queries whatever the data.
-
-The chart modules: this one; company_charts (a company's demands by kind, its national-security bands);
-outcome_charts (how a company answered); ranking_charts (which governments demand most)."""
+answered with data. A fixed number of queries whatever the data. What the families share is in ``shared``."""
 
 from __future__ import annotations
 
-import re
-from decimal import Decimal
 from typing import Any
 
 import plotly.graph_objects as go
 from django.urls import reverse
 
-from dashboard.chart_data import (
+from dashboard.charts.frame import Chart, Column, Control
+from dashboard.charts.plotting import base_layout, break_marks, data_updated, figure_json
+from dashboard.charts.points import (
     ABSENT,
-    SUMMABLE,
     TOTAL,
     Point,
     Row,
@@ -36,61 +32,29 @@ from dashboard.chart_data import (
     total_point,
     trimmed,
     type_label,
-    type_noun,
 )
-from dashboard.charts import (
-    Break,
-    Chart,
-    ChartParamError,
-    Column,
-    Control,
-    Option,
-    Param,
-    base_layout,
-    break_marks,
-    company_colour,
-    data_updated,
-    empty_figure,
-    figure_json,
-    register,
+from dashboard.charts.registry import register
+from dashboard.charts.shared import (
+    COMPARISON_COLUMNS,
+    COUNT_MEASURES,
+    JURISDICTION,
+    MEASURE,
+    TOTAL_TYPES,
+    TYPE,
+    check_jurisdiction,
+    empty_chart,
+    from_whom,
+    jurisdiction_control,
+    latest_point,
+    noun_for,
+    numbered,
+    point_size,
+    static_control,
 )
+from dashboard.charts.styles import company_colour
 from reports.formatting import format_percent
 from reports.models import Figure, ReportingPeriod
-from reports.statements import jurisdiction_name
-from reports.vocabulary import REQUEST_TYPE_DEFINITIONS, RequestType
-
-JURISDICTION_CODE = re.compile(r"^(?:[A-Z]{2}|NON-US|WW)$")
-TYPE_CHOICES = ((TOTAL, "All requests"), *((t, str(label)) for t, label in RequestType.choices if t != "all"))
-COUNT_MEASURES = (("requests", "Requests"), ("accounts", "Accounts named in requests"))
-TOTAL_TYPES = frozenset({"all", "legal-process"} | SUMMABLE)
-
-TYPE = Param("type", "Request type", TOTAL, TYPE_CHOICES)
-JURISDICTION = Param("jurisdiction", "Government", "US", upper=True)
-MEASURE = Param("measure", "Measure", "requests", COUNT_MEASURES)
-
-
-def check_jurisdiction(code: str) -> None:
-    if not JURISDICTION_CODE.match(code):
-        raise ChartParamError(
-            f"Government must be an ISO 3166-1 alpha-2 code such as US or DE, NON-US or WW; “{code[:20]}” is not."
-        )
-
-
-def from_whom(jurisdiction: str) -> str:
-    """'from U.S. authorities', 'from Germany', 'from non-U.S. governments', 'worldwide'."""
-    if jurisdiction == "US":
-        return "from U.S. authorities"
-    if jurisdiction == "NON-US":
-        return "from non-U.S. governments"
-    if jurisdiction == "WW":
-        return "worldwide"
-    return f"from {jurisdiction_name(jurisdiction)}"
-
-
-def noun_for(request_type: str, measure: str = "requests") -> str:
-    """'requests', 'subpoenas', 'accounts named in subpoenas'."""
-    kind = type_noun(request_type)
-    return kind if measure == "requests" else f"accounts named in {kind}"
+from reports.vocabulary import REQUEST_TYPE_DEFINITIONS
 
 
 def comparison_page(state: dict[str, str]) -> str:
@@ -112,15 +76,6 @@ def _company_series(spans: list[Span], rows: list[Row], point_of: Any) -> dict[s
     return {company: kept for company, points in series.items() if (kept := trimmed(points))}
 
 
-def latest_point(points: list[Point]) -> Point | None:
-    reported = [point for point in points if point.status != "not reported"]
-    return reported[-1] if reported else None
-
-
-def point_size(point: Point) -> Decimal:
-    return point.value if point.value is not None else point.high or Decimal(0)
-
-
 def _comparison_traces(series: dict[str, list[Point]], noun: str) -> list[go.BaseTraceType]:
     known = list(series)
     banded = [company for company, points in series.items() if any(p.status == "band" for p in points)]
@@ -138,22 +93,6 @@ def _comparison_traces(series: dict[str, list[Point]], noun: str) -> list[go.Bas
         if band is not None:
             traces.append(band)
     return traces
-
-
-COMPARISON_COLUMNS = [
-    Column("company", "Company"),
-    Column("period", "Period"),
-    Column("period_start", "Start", "date"),
-    Column("period_end", "End", "date"),
-    Column("jurisdiction", "Government"),
-    Column("request_type", "Request type"),
-    Column("measure", "Measure"),
-    Column("value", "Value", "number"),
-    Column("value_min", "Range from", "number"),
-    Column("value_max", "Range to", "number"),
-    Column("status", "Status"),
-    Column("basis", "How obtained"),
-]
 
 
 def _comparison_rows(series: dict[str, list[Point]], jurisdiction: str, request_type: str, measure: str) -> list[Any]:
@@ -175,23 +114,6 @@ def _comparison_rows(series: dict[str, list[Point]], jurisdiction: str, request_
         for points in series.values()
         for point in points
     ]
-
-
-def numbered(breaks: list[Break]) -> list[str]:
-    return [f"{number}. {mark.sentence}" for number, mark in enumerate(breaks, start=1)]
-
-
-def jurisdiction_control(codes: list[str], selected: str) -> Control:
-    first = [code for code in ("US", "NON-US", "WW") if code in codes]
-    rest = sorted((code for code in codes if code not in first), key=jurisdiction_name)
-    options = tuple(Option(code, jurisdiction_name(code)) for code in [*first, *rest])
-    if selected not in codes:
-        options = (Option(selected, jurisdiction_name(selected)), *options)
-    return Control("jurisdiction", "Government", options, selected)
-
-
-def static_control(param: Param, selected: str) -> Control:
-    return Control(param.name, param.label, tuple(Option(v, label) for v, label in param.choices or ()), selected)
 
 
 @register(
@@ -308,23 +230,6 @@ def _stale_sentence(series: dict[str, list[Point]], latest: dict[str, Point]) ->
         if company in latest and points[-1].span.end > latest[company].span.end
     ]
     return f" {' and '.join(stale)} do not give this figure." if stale else ""
-
-
-def empty_chart(slug: str, state: dict[str, str], message: str, subtitle: str, controls: list[Control]) -> Chart:
-    """A chart with nothing to draw: its title and summary say so, the page shows no plot."""
-    return Chart(
-        slug=slug,
-        params=state,
-        title=message,
-        subtitle=subtitle,
-        summary=message,
-        figure=empty_figure(message),
-        columns=COMPARISON_COLUMNS,
-        rows=[],
-        data_updated=data_updated(),
-        controls=controls,
-        has_data=False,
-    )
 
 
 # --- The share of requests answered with some data ------------------------------------------------

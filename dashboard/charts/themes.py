@@ -1,6 +1,6 @@
 """How a chart looks in each theme and at each width: the colours charts.js draws with (it reads them
 from the page's ``chart-themes`` JSON) and the same layout applied on the server to draw a chart's
-preview pictures (dashboard/images.py), so the picture and the live chart match."""
+preview pictures (dashboard/charts/previews.py), so the picture and the live chart match."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from typing import Any
 
 #: A chart's colours in each theme. Pages hand them to charts.js (``chart-themes``), which themes the
-#: charts it draws; the preview pictures (dashboard/images.py) are drawn with the same ones.
+#: charts it draws; the preview pictures (dashboard/charts/previews.py) are drawn with the same ones.
 CHART_THEMES: dict[str, dict[str, str]] = {
     "light": {
         "text": "#1d1d1f",

@@ -16,17 +16,8 @@ from typing import Any, NamedTuple
 
 import plotly.graph_objects as go
 
-from dashboard.charts import (
-    Break,
-    as_float,
-    bar,
-    company_colour,
-    midpoint,
-    period_hover,
-    request_type_sort_key,
-    scatter,
-    translucent,
-)
+from dashboard.charts.plotting import Break, as_float, bar, midpoint, period_hover, scatter
+from dashboard.charts.styles import company_colour, request_type_sort_key, translucent
 from reports.formatting import format_change, format_figure, format_number, format_percent, percent
 from reports.models import SourceDocument
 from reports.periods import length_in_months, period_label, same_period_a_year_earlier

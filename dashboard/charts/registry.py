@@ -1,0 +1,144 @@
+"""The chart registry: a chart is found from its slug here.
+
+``CHARTS`` maps each slug to its :class:`ChartSpec` (name, parameters, builder, page). Builders register
+with :func:`register` in their family's module; ``FAMILIES`` lists those modules, and
+``DashboardConfig.ready()`` imports them so the registry is complete before the first request. Which slug
+lives in which module is listed in docs/architecture.md (and checked by a test).
+
+``build_chart(slug, params)`` validates the state (``ChartParamError`` with a sentence -> the caller answers
+400; ``UnknownChart`` -> 404) and returns a :class:`~dashboard.charts.frame.Chart`, built once per data
+generation and state.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from importlib import import_module
+from typing import TYPE_CHECKING, Any
+from urllib.parse import urlencode
+
+from django.conf import settings
+
+from dashboard.caching import current_generation, shared_get, shared_set
+
+if TYPE_CHECKING:
+    from dashboard.charts.frame import Chart
+
+    pass
+
+
+class ChartParamError(ValueError):
+    """A chart state that cannot be drawn; the message is a sentence for the reader (HTTP 400)."""
+
+
+class UnknownChart(LookupError):
+    """No chart is registered under this slug (HTTP 404)."""
+
+
+_FREE_VALUE = re.compile(r"^[A-Za-z0-9_.\-]{1,40}$")
+
+
+@dataclass(frozen=True)
+class Param:
+    """One piece of a chart's state in the query string."""
+
+    name: str
+    label: str
+    default: str = ""
+    #: Allowed values and their labels; ``None`` lets the builder check the value against the data.
+    choices: tuple[tuple[str, str], ...] | None = None
+    #: Part of the page's path (the company of a company page), not a filter of the page.
+    in_path: bool = False
+    #: Codes such as jurisdictions are upper case whatever the reader typed.
+    upper: bool = False
+
+    def clean(self, raw: str | None) -> str:
+        value = (raw or "").strip() or self.default
+        value = value.upper() if self.upper else value
+        if self.choices is not None:
+            allowed = [choice for choice, _ in self.choices]
+            if value not in allowed:
+                listed = ", ".join(allowed[:12]) + (", …" if len(allowed) > 12 else "")
+                raise ChartParamError(f"{self.label} must be one of {listed}; “{value[:40]}” is not.")
+        elif value and not _FREE_VALUE.match(value):
+            raise ChartParamError(f"{self.label} “{value[:40]}” is not a valid value.")
+        return value
+
+
+@dataclass(frozen=True)
+class ChartSpec:
+    """A registered chart: its slug, what it shows in general, its parameters and its builder."""
+
+    slug: str
+    name: str
+    description: str
+    params: tuple[Param, ...]
+    builder: Callable[[dict[str, str]], Chart]
+    #: The page that shows the chart for a state (a path without query string).
+    page: Callable[[dict[str, str]], str]
+
+    def clean(self, params: Mapping[str, Any]) -> dict[str, str]:
+        """The validated, normalised state: every declared parameter, in declared order."""
+        state: dict[str, str] = {}
+        for param in self.params:
+            raw = params.get(param.name)
+            state[param.name] = param.clean(raw if isinstance(raw, str) or raw is None else str(raw))
+        return state
+
+
+CHARTS: dict[str, ChartSpec] = {}
+
+
+def register(
+    slug: str,
+    *,
+    name: str,
+    description: str,
+    params: Sequence[Param],
+    page: Callable[[dict[str, str]], str],
+) -> Callable[[Callable[[dict[str, str]], Chart]], Callable[[dict[str, str]], Chart]]:
+    """Register a builder: ``@register("slug", name=..., description=..., params=[...], page=...)``."""
+
+    def decorator(builder: Callable[[dict[str, str]], Chart]) -> Callable[[dict[str, str]], Chart]:
+        CHARTS[slug] = ChartSpec(slug, name, description, tuple(params), builder, page)
+        return builder
+
+    return decorator
+
+
+def build_chart(slug: str, params: Mapping[str, Any]) -> Chart:
+    """Validate ``params`` for the chart ``slug`` and build it (ChartParamError, UnknownChart), once per
+    data generation and state: the page, its embed, CSV, pictures and oEmbed answer share one build."""
+    spec = CHARTS.get(slug)
+    if spec is None:
+        raise UnknownChart(f"There is no chart called “{slug[:40]}”.")
+    state = spec.clean(params)
+    if not settings.CHART_CACHE_SECONDS:
+        return spec.builder(state)
+    number, _ = current_generation()
+    key = f"chart:{number}:{slug}:{hashlib.sha256(urlencode(state).encode()).hexdigest()[:32]}"
+    chart: Chart | None = shared_get(key)  # a copy of its own: pages add their filters to a chart
+    if chart is None:
+        chart = spec.builder(state)
+        chart.prime()
+        shared_set(key, chart, settings.CHART_CACHE_SECONDS)
+    return chart
+
+
+#: The modules that register charts, one per family. Each chart's slug is in one of them (docs/architecture.md).
+FAMILIES = (
+    "dashboard.charts.company",
+    "dashboard.charts.outcomes",
+    "dashboard.charts.rankings",
+    "dashboard.charts.comparisons",
+    "dashboard.charts.disclosures",
+)
+
+
+def load_families() -> None:
+    """Import every family so that its charts are registered (DashboardConfig.ready)."""
+    for module in FAMILIES:
+        import_module(module)

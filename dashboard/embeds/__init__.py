@@ -1,0 +1,1 @@
+"""Embeddable charts for other sites: the embed page (framable, cookie-free) and oEmbed."""

@@ -1,0 +1,12 @@
+"""What the data layer announces to whoever listens (the public site), so that it never imports the site.
+
+``data_changed`` is sent after a change of published data has moved the data generation on, inside the
+transaction that made the change; a receiver that queues work after the commit uses ``transaction.on_commit``.
+"""
+
+from __future__ import annotations
+
+from django.dispatch import Signal
+
+#: Sent with ``generation`` (the new number) whenever published data changed.
+data_changed = Signal()
