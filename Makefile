@@ -43,6 +43,7 @@ lint: install
 	$(BIN)/ruff format --check .
 	$(BIN)/bandit -r dashboard reports -ll -q
 	$(BIN)/mypy dashboard reports
+	$(BIN)/lint-imports
 
 format: install
 	$(BIN)/ruff format .

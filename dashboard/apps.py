@@ -8,11 +8,11 @@ class DashboardConfig(AppConfig):
     verbose_name = "Public dashboard"
 
     def ready(self) -> None:
-        from dashboard.caching import on_data_changed
         from dashboard.charts.registry import load_families
+        from dashboard.receivers import on_data_changed
         from reports.signals import data_changed
 
         # Chart builders register themselves on import: the registry is complete before any request.
         load_families()
         # The data layer announces a change; the site forgets its cached pages and redraws its pictures.
-        data_changed.connect(on_data_changed, dispatch_uid="dashboard.caching.on_data_changed")
+        data_changed.connect(on_data_changed, dispatch_uid="dashboard.receivers.on_data_changed")

@@ -101,14 +101,6 @@ def forget_generation() -> None:
     forget_local()
 
 
-def on_data_changed(sender: object, **kwargs: object) -> None:
-    """reports.signals.data_changed: forget the generation this process keeps, and queue the pictures."""
-    from dashboard.tasks import warm_chart_previews_after_commit
-
-    forget_generation()
-    warm_chart_previews_after_commit()
-
-
 def cached_public(
     *, max_age: int = 300, s_maxage: int | None = None
 ) -> Callable[[Callable[..., HttpResponseBase]], Callable[..., HttpResponseBase]]:

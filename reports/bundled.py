@@ -14,10 +14,9 @@ from pathlib import Path
 from django.conf import settings
 
 from reports import importers, services
-from reports.formatting import csv_number
 from reports.importers.base import DocumentError, FigureRecord, ParsedDocument, PeriodRecord
 from reports.models import ImportRun, ReportingPeriod, SourceDocument
-from reports.opendata import FIGURE_COLUMNS, FIGURE_EXTRA_COLUMNS
+from reports.opendata import FIGURE_COLUMNS, FIGURE_EXTRA_COLUMNS, figure_row
 
 DATA_DIR = Path(__file__).resolve().parent / "data"
 SOURCES_CSV = DATA_DIR / "sources.csv"
@@ -221,20 +220,20 @@ def figure_rows(documents: list[PrimaryDocument], *, warnings: list[str] | None 
 
 
 def _figure_row(item: PrimaryDocument, period: PeriodRecord, figure: FigureRecord) -> list[str]:
-    return [
+    return figure_row(
         period.company,
         period.scope,
-        period.start.isoformat(),
-        period.end.isoformat(),
+        period.start,
+        period.end,
         figure.jurisdiction,
         figure.request_type,
         figure.measure,
-        csv_number(figure.value),
-        csv_number(figure.value_min),
-        csv_number(figure.value_max),
+        figure.value,
+        figure.value_min,
+        figure.value_max,
         item.url,
         figure.note,
-    ]
+    )
 
 
 def period_rows(documents: list[PrimaryDocument]) -> list[list[str]]:

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterable, Iterator
+from decimal import Decimal
 from typing import Any
 
 from reports.formatting import csv_number
@@ -41,24 +43,57 @@ DISCLOSURE_COLUMNS = (
 )
 
 
+def figure_row(
+    company: str,
+    scope: str,
+    start: dt.date,
+    end: dt.date,
+    jurisdiction: str,
+    request_type: str,
+    measure: str,
+    value: Decimal | None,
+    value_min: Decimal | None,
+    value_max: Decimal | None,
+    source_url: str,
+    note: str,
+) -> list[str]:
+    """One row of figures.csv (FIGURE_COLUMNS + FIGURE_EXTRA_COLUMNS): the one place its cells are written.
+    The site's download, the bundled dataset and any other writer go through here."""
+    return [
+        company,
+        scope,
+        start.isoformat(),
+        end.isoformat(),
+        jurisdiction,
+        request_type,
+        measure,
+        csv_number(value),
+        csv_number(value_min),
+        csv_number(value_max),
+        source_url,
+        note,
+    ]
+
+
 def figure_rows(figures: Iterable[Any]) -> Iterator[list[str]]:
     """Rows of figures.csv from Figure objects with period, company and source selected."""
     for figure in figures:
         period = figure.period
-        yield [
+        source = figure.source or period.source
+        yield figure_row(
             period.company.slug,
             period.scope,
-            period.start.isoformat(),
-            period.end.isoformat(),
+            period.start,
+            period.end,
             figure.jurisdiction,
             figure.request_type,
             figure.measure,
-            csv_number(figure.value),
-            csv_number(figure.value_min),
-            csv_number(figure.value_max),
-            (figure.source or period.source).url if (figure.source or period.source) else "",
+            figure.value,
+            figure.value_min,
+            figure.value_max,
+            source.url if source else "",
             figure.note,
-        ]
+        )
 
 
 #: What a figures.csv row reads, as ORM paths. The full download reads these values rather than model
@@ -83,20 +118,9 @@ FIGURE_VALUE_FIELDS = (
 def figure_value_rows(rows: Iterable[tuple[Any, ...]]) -> Iterator[list[str]]:
     """Rows of figures.csv from ``values_list(*FIGURE_VALUE_FIELDS)`` tuples; the same as ``figure_rows``."""
     for company, scope, start, end, jurisdiction, request_type, measure, value, low, high, own, shared, note in rows:
-        yield [
-            company,
-            scope,
-            start.isoformat(),
-            end.isoformat(),
-            jurisdiction,
-            request_type,
-            measure,
-            csv_number(value),
-            csv_number(low),
-            csv_number(high),
-            own or shared or "",
-            note,
-        ]
+        yield figure_row(
+            company, scope, start, end, jurisdiction, request_type, measure, value, low, high, own or shared or "", note
+        )
 
 
 def disclosure_rows(disclosures: Iterable[Any]) -> Iterator[list[str]]:

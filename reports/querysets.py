@@ -9,6 +9,7 @@ import datetime as dt
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
+from django.apps import apps
 from django.db import models
 from django.db.models import Count, Exists, Max, Min, OuterRef, Prefetch, Q, Subquery, Sum
 from django.db.models.functions import Coalesce
@@ -43,10 +44,16 @@ CHART_FIELDS = (
 )
 
 
+def model(name: str) -> Any:
+    """A model of this app by name: the querysets are imported by reports.models, so they look the others up
+    at run time rather than import them back (docs/architecture.md: no import loops)."""
+    return apps.get_model("reports", name)
+
+
 class CompanyQuerySet(models.QuerySet["Company"]):
     def with_public_summary(self) -> CompanyQuerySet:
         """Companies annotated with their published period count, latest period end and disclosures."""
-        from reports.models import EmergencyDisclosure
+        EmergencyDisclosure = model("EmergencyDisclosure")
 
         # A subquery, not a join: joining periods and disclosures together would count each
         # disclosure once per period.
@@ -66,7 +73,7 @@ class CompanyQuerySet(models.QuerySet["Company"]):
 
     def with_published_data(self) -> CompanyQuerySet:
         """Companies that have at least one published period or disclosure."""
-        from reports.models import EmergencyDisclosure, ReportingPeriod
+        EmergencyDisclosure, ReportingPeriod = (model("EmergencyDisclosure"), model("ReportingPeriod"))
 
         return self.filter(
             Exists(ReportingPeriod.objects.published().filter(company=OuterRef("pk")))
@@ -76,7 +83,7 @@ class CompanyQuerySet(models.QuerySet["Company"]):
     def with_emergency_reporting(self, jurisdiction: str = "US") -> CompanyQuerySet:
         """Companies with published data, annotated with whether their published reports give emergency-request
         figures at all (``reports_emergency``) and for ``jurisdiction`` (``reports_emergency_here``)."""
-        from reports.models import Figure
+        Figure = model("Figure")
 
         emergency = Figure.objects.published().filter(request_type="emergency", period__company=OuterRef("pk"))
         return self.with_published_data().annotate(
@@ -87,7 +94,7 @@ class CompanyQuerySet(models.QuerySet["Company"]):
 
     def for_disclosure_filter(self) -> Any:
         """(slug, name, published disclosures) of every company with published data: the tracker's company filter."""
-        from reports.models import EmergencyDisclosure
+        EmergencyDisclosure = model("EmergencyDisclosure")
 
         disclosures = EmergencyDisclosure.objects.published().filter(company=OuterRef("pk")).order_by()
         total = Subquery(disclosures.values("company").annotate(n=Sum("count")).values("n"))
@@ -97,7 +104,7 @@ class CompanyQuerySet(models.QuerySet["Company"]):
     def for_open_data(self) -> CompanyQuerySet:
         """Companies with published data for the API, by slug; counts come from subqueries so that
         joining periods and disclosures cannot multiply each other."""
-        from reports.models import EmergencyDisclosure, ReportingPeriod
+        EmergencyDisclosure, ReportingPeriod = (model("EmergencyDisclosure"), model("ReportingPeriod"))
 
         periods = ReportingPeriod.objects.published().filter(company=OuterRef("pk")).order_by().values("company")
         disclosures = EmergencyDisclosure.objects.published().filter(company=OuterRef("pk")).order_by()
@@ -131,7 +138,7 @@ class _SubqueryCount(Subquery):
 
 def _figure_count() -> _SubqueryCount:
     """Each period's number of figures, counted through the figure table's period index."""
-    from reports.models import Figure
+    Figure = model("Figure")
 
     return _SubqueryCount(Figure.objects.filter(period=OuterRef("pk")).order_by().values("pk"))
 
@@ -140,7 +147,11 @@ class SourceDocumentQuerySet(models.QuerySet["SourceDocument"]):
     def public(self) -> SourceDocumentQuerySet:
         """Documents that back something published: a published period, a published figure that cites
         it as its own source, or a published disclosure."""
-        from reports.models import EmergencyDisclosure, Figure, ReportingPeriod
+        EmergencyDisclosure, Figure, ReportingPeriod = (
+            model("EmergencyDisclosure"),
+            model("Figure"),
+            model("ReportingPeriod"),
+        )
 
         return self.filter(
             Exists(ReportingPeriod.objects.published().filter(source=OuterRef("pk")))
@@ -153,7 +164,11 @@ class SourceDocumentQuerySet(models.QuerySet["SourceDocument"]):
     def for_sources_page(self, *, company: str = "", kind: str = "", text: str = "") -> SourceDocumentQuerySet:
         """Public documents matching the sources page's filters, newest first, each with how many published
         periods, figures (its own or its period's) and disclosures it backs."""
-        from reports.models import EmergencyDisclosure, Figure, ReportingPeriod
+        EmergencyDisclosure, Figure, ReportingPeriod = (
+            model("EmergencyDisclosure"),
+            model("Figure"),
+            model("ReportingPeriod"),
+        )
 
         queryset = self.public()
         if company:
@@ -235,7 +250,7 @@ class ReportingPeriodQuerySet(models.QuerySet["ReportingPeriod"]):
     def backed_by(self, document: SourceDocument) -> ReportingPeriodQuerySet:
         """Published periods with figures the document backs (as the period's source or a figure's own),
         each with ``backed_figures``, the number of its figures that cite the document."""
-        from reports.models import Figure
+        Figure = model("Figure")
 
         cites = Q(figures__source=document) | Q(figures__source__isnull=True, source=document)
         return (
@@ -272,7 +287,7 @@ class ReportingPeriodQuerySet(models.QuerySet["ReportingPeriod"]):
     def with_country_figures(self, *, scope: str = "total", company: str | None = None) -> Any:
         """Published periods that give request figures for some country other than the U.S.: the periods a
         ranking of governments can use. Flat rows, newest first."""
-        from reports.models import Figure
+        Figure = model("Figure")
 
         countries = Figure.objects.filter(period=OuterRef("pk"), measure="requests").exclude(
             jurisdiction__in=["US", *NOT_COUNTRIES]
@@ -356,7 +371,7 @@ class FigureQuerySet(models.QuerySet["Figure"]):
         measures: Iterable[str] | None = None,
     ) -> Any:
         """One company's figures in one scope; of one jurisdiction, some request types or measures when given."""
-        from reports.models import ReportingPeriod
+        ReportingPeriod = model("ReportingPeriod")
 
         # Through the periods: SQLite then reads the figures by their period index instead of scanning them.
         periods = ReportingPeriod.objects.filter(company__slug=company, scope=scope).values("pk")
@@ -379,7 +394,7 @@ class FigureQuerySet(models.QuerySet["Figure"]):
         scope: str = "total",
     ) -> Any:
         """Request counts of every country for the periods of one scope with these dates."""
-        from reports.models import ReportingPeriod
+        ReportingPeriod = model("ReportingPeriod")
 
         periods = ReportingPeriod.objects.filter(scope=scope, start=start, end=end)
         if company is not None:
@@ -445,7 +460,7 @@ class EmergencyDisclosureQuerySet(models.QuerySet["EmergencyDisclosure"]):
 
     def for_open_data(self) -> EmergencyDisclosureQuerySet:
         """Published disclosures for the API and CSV, by company and dates; sources in URL order."""
-        from reports.models import SourceDocument
+        SourceDocument = model("SourceDocument")
 
         return (
             self.published()

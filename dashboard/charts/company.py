@@ -9,7 +9,9 @@ from typing import Any
 import plotly.graph_objects as go
 from django.urls import reverse
 
+from dashboard.charts.breaks import length_breaks, ordered_breaks, scope_breaks
 from dashboard.charts.frame import Chart, Control, Option
+from dashboard.charts.labels import MEASURE_LABELS, in_sentence, scope_label, type_label, type_noun
 from dashboard.charts.plotting import (
     Break,
     as_float,
@@ -22,25 +24,15 @@ from dashboard.charts.plotting import (
 )
 from dashboard.charts.points import (
     BAND_TYPES,
-    MEASURE_LABELS,
     Point,
     Row,
     Span,
-    band_trace,
     figure_point,
     group,
-    in_sentence,
-    length_breaks,
-    line_trace,
     load_sources,
-    ordered_breaks,
     rows_of,
-    scope_breaks,
-    scope_label,
     spans_of,
     trimmed,
-    type_label,
-    type_noun,
 )
 from dashboard.charts.registry import ChartParamError, Param, register
 from dashboard.charts.shared import (
@@ -55,6 +47,7 @@ from dashboard.charts.shared import (
     numbered,
 )
 from dashboard.charts.styles import request_type_sort_key, request_type_style
+from dashboard.charts.traces import band_trace, line_trace
 from reports.formatting import format_change
 from reports.models import Figure, ReportingPeriod
 from reports.periods import period_label, same_period_a_year_earlier

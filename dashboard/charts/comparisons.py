@@ -8,30 +8,24 @@ from typing import Any
 import plotly.graph_objects as go
 from django.urls import reverse
 
+from dashboard.charts.breaks import basis_breaks, changing_sums, length_breaks, ordered_breaks
 from dashboard.charts.frame import Chart, Column, Control
+from dashboard.charts.labels import TOTAL, type_label
 from dashboard.charts.plotting import base_layout, break_marks, data_updated, figure_json
 from dashboard.charts.points import (
     ABSENT,
-    TOTAL,
     Point,
     Row,
     Span,
-    band_trace,
-    basis_breaks,
-    changing_sums,
     figure_point,
     group,
     highlight,
-    length_breaks,
-    line_trace,
     load_sources,
-    ordered_breaks,
     rows_of,
     share_of,
     spans_of,
     total_point,
     trimmed,
-    type_label,
 )
 from dashboard.charts.registry import register
 from dashboard.charts.shared import (
@@ -52,6 +46,7 @@ from dashboard.charts.shared import (
     static_control,
 )
 from dashboard.charts.styles import company_colour
+from dashboard.charts.traces import band_trace, line_trace
 from reports.formatting import format_percent
 from reports.models import Figure, ReportingPeriod
 from reports.vocabulary import REQUEST_TYPE_DEFINITIONS

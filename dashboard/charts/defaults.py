@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dashboard.charts.frame import Chart
-from dashboard.charts.points import TOTAL
+from dashboard.charts.labels import TOTAL
 from dashboard.charts.registry import build_chart
 from reports.models import Company
 

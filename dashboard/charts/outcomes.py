@@ -10,17 +10,9 @@ import plotly.graph_objects as go
 
 from dashboard.charts.company import COMPANY, OUTCOME_TYPE, SCOPE, Context, company_page
 from dashboard.charts.frame import Chart, Column, Control, Option
+from dashboard.charts.labels import type_label
 from dashboard.charts.plotting import as_float, bar, base_layout, data_updated, figure_json, midpoint
-from dashboard.charts.points import (
-    BAND_TYPES,
-    Row,
-    Span,
-    group,
-    load_sources,
-    rows_of,
-    share_of,
-    type_label,
-)
+from dashboard.charts.points import BAND_TYPES, Row, Span, group, load_sources, rows_of, share_of
 from dashboard.charts.registry import ChartParamError, register
 from dashboard.charts.shared import (
     JURISDICTION,

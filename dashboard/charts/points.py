@@ -14,55 +14,21 @@ from decimal import Decimal
 from functools import cached_property
 from typing import Any, NamedTuple
 
-import plotly.graph_objects as go
-
-from dashboard.charts.plotting import Break, as_float, bar, midpoint, period_hover, scatter
-from dashboard.charts.styles import company_colour, request_type_sort_key, translucent
+from dashboard.charts.labels import (
+    kinds_text,
+)
+from dashboard.charts.plotting import period_hover
+from dashboard.charts.styles import company_colour, request_type_sort_key
 from reports.formatting import format_change, format_figure, format_number, format_percent, percent
 from reports.models import SourceDocument
-from reports.periods import length_in_months, period_label, same_period_a_year_earlier
-from reports.vocabulary import PERCENT_MEASURES, REQUEST_TYPE_PARTS, Measure, RequestType, Scope
+from reports.periods import period_label, same_period_a_year_earlier
+from reports.vocabulary import PERCENT_MEASURES, REQUEST_TYPE_PARTS
 
 #: Kinds that add up to all of a company's requests when it publishes no total of its own
 #: (preservation and national-security demands are counted outside totals).
 SUMMABLE = REQUEST_TYPE_PARTS | {"2703d-order", "other-legal", "account", "device", "financial-identifier"}
-#: The request type a chart uses for "all requests": the company's own total, else a sum of its kinds.
-TOTAL = "total"
 #: Request types published only as bands (U.S. law allows no exact figure).
 BAND_TYPES = ("national-security", "nsl", "fisa", "fisa-content", "fisa-non-content")
-
-
-# Labels looked up once: TextChoices rebuilds its list of values on every ``in`` test.
-TYPE_LABELS = {TOTAL: "All requests", **{value: str(label) for value, label in RequestType.choices}}
-SCOPE_LABELS = {value: str(label) for value, label in Scope.choices}
-MEASURE_LABELS = {value: str(label) for value, label in Measure.choices}
-
-
-def type_label(request_type: str) -> str:
-    return TYPE_LABELS.get(request_type, request_type)
-
-
-def in_sentence(label: str) -> str:
-    """A label as it reads inside a sentence: 'subpoenas', but 'U.S. warrants…', 'FISA orders', 'National
-    Security Letters' keep their capitals."""
-    if label.startswith("National Security Letters") or len(label) < 2 or not label[1].islower():
-        return label
-    return label[0].lower() + label[1:]
-
-
-def type_noun(request_type: str) -> str:
-    """'subpoenas', 'FISA orders for content', 'requests' for all of them."""
-    return "requests" if request_type in (TOTAL, "all") else in_sentence(type_label(request_type))
-
-
-def scope_label(scope: str) -> str:
-    return SCOPE_LABELS.get(scope, scope)
-
-
-def kinds_text(request_types: Iterable[str]) -> str:
-    """'subpoenas, search warrants and other court orders'."""
-    names = [type_noun(t) for t in sorted(request_types, key=request_type_sort_key)]
-    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
 
 
 class Row(NamedTuple):
@@ -376,172 +342,7 @@ def group(rows: Iterable[Row], *keys: str) -> dict[tuple[Any, ...], list[Row]]:
 # --- Traces ----------------------------------------------------------------------------------------
 
 
-def hover(name: str, point: Point, noun: str = "") -> str:
-    value = point.text + (f" {noun}" if noun and point.status != "not reported" else "")
-    extra = f"<br><i>{point.basis}</i>" if point.basis and point.basis not in ("as published",) else ""
-    if point.status == "band":
-        extra += "<br><i>a range: the exact number is not published</i>"
-    return f"<b>{name}</b><br>{point.span.hover}<br>{value}{extra}"
-
-
-def line_trace(
-    name: str,
-    points: Sequence[Point],
-    *,
-    colour: str,
-    dash: str = "solid",
-    symbol: str = "circle",
-    noun: str = "",
-    legendgroup: str = "",
-) -> go.Scatter:
-    """A line through the exact points, broken wherever a period is missing, a band or not reported."""
-    xs: list[str | None] = []
-    ys: list[float | None] = []
-    texts: list[str] = []
-    previous: Span | None = None
-    for point in points:
-        if previous is not None and point.span.start > previous.end + dt.timedelta(days=1):
-            xs.append(midpoint(previous.end, point.span.start))
-            ys.append(None)  # no report covers these dates: a gap, not a slope
-            texts.append("")
-        xs.append(midpoint(point.span.start, point.span.end))
-        ys.append(as_float(point.value))
-        texts.append(hover(name, point, noun))
-        previous = point.span
-    return scatter(
-        x=xs,
-        y=ys,
-        text=texts,
-        name=name,
-        mode="lines+markers",
-        connectgaps=False,
-        line={"color": colour, "width": 2.5, "dash": dash},
-        marker={"color": colour, "size": 7, "symbol": symbol},
-        hovertemplate="%{text}<extra></extra>",
-        legendgroup=legendgroup or name,
-    )
-
-
-def band_trace(
-    name: str,
-    points: Sequence[Point],
-    *,
-    colour: str,
-    pattern: str = "",
-    noun: str = "",
-    legendgroup: str = "",
-    showlegend: bool = True,
-    offsetgroup: str | None = None,
-) -> go.Bar | None:
-    """Bands as floating bars from their minimum to their maximum, a period wide: a range, never a midpoint."""
-    bands = [point for point in points if point.status == "band"]
-    if not bands:
-        return None
-    return bar(
-        x=[midpoint(p.span.start, p.span.end) for p in bands],
-        base=[as_float(p.low) for p in bands],
-        y=[as_float((p.high or Decimal(0)) - (p.low or Decimal(0))) for p in bands],
-        width=None if offsetgroup else [_width_ms(p.span) for p in bands],
-        text=[hover(name, p, noun) for p in bands],
-        name=f"{name} (range)" if showlegend and not offsetgroup else name,
-        hovertemplate="%{text}<extra></extra>",
-        textposition="none",
-        marker={
-            # A light fill with a hatch over it: reads as "somewhere in here", not as a solid quantity.
-            "color": translucent(colour, 0.18),
-            "line": {"color": colour, "width": 1.5},
-            "pattern": {"shape": pattern or "/", "fgcolor": colour, "fillmode": "overlay", "solidity": 0.15},
-        },
-        legendgroup=legendgroup or name,
-        showlegend=showlegend,
-        offsetgroup=offsetgroup,
-    )
-
-
-def _width_ms(span: Span) -> float:
-    # 80% of the period, so neighbouring periods stay apart.
-    return (span.end - span.start + dt.timedelta(days=1)).total_seconds() * 1000 * 0.8
-
-
 # --- Breaks in how a company reports ---------------------------------------------------------------
-
-
-def length_breaks(spans: Sequence[Span]) -> list[Break]:
-    """Where the length of a company's periods changes (Amazon's Jan–May 2015, Ring's yearly reports)."""
-    result: list[Break] = []
-    for company_spans in _by_company(spans).values():
-        previous: Span | None = None
-        for span in company_spans:
-            months = length_in_months(span.start, span.end)
-            if previous is not None and months != length_in_months(previous.start, previous.end):
-                was = length_in_months(previous.start, previous.end)
-                result.append(
-                    Break(
-                        span.start,
-                        f"{span.company_name}: {was} to {months} months",
-                        f"From {span.label}, {span.company_name}'s reports cover {months} months; "
-                        f"the one before covered {was} ({previous.label}).",
-                    )
-                )
-            previous = span
-    return result
-
-
-def scope_breaks(spans: Sequence[Span], company_name: str) -> list[Break]:
-    """Where a company starts reporting a part of itself apart (Amazon: AWS from H1 2018)."""
-    firsts: dict[str, Span] = {}
-    for span in sorted(spans, key=lambda s: (s.start, s.end)):
-        firsts.setdefault(span.scope, span)
-    if len(firsts) < 2:
-        return []
-    start = min(span.start for span in firsts.values())
-    return [
-        Break(
-            span.start,
-            f"{scope_label(scope)} apart",
-            f"From {span.label}, {company_name} also reports “{scope_label(scope)}” apart.",
-        )
-        for scope, span in firsts.items()
-        if span.start > start
-    ]
-
-
-def basis_breaks(series: dict[str, list[Point]]) -> list[Break]:
-    """Where a series changes between the company's own published total and a sum of the kinds it lists."""
-    result: list[Break] = []
-    for name, points in series.items():
-        previous: Point | None = None
-        for point in points:
-            if point.status == "not reported":
-                continue
-            if previous is not None and bool(point.parts) != bool(previous.parts):
-                if len(point.parts) == 1:
-                    only = kinds_text(point.parts)
-                    sentence = f"From {point.span.label}, {name} publishes no total and lists only {only}."
-                elif point.parts:
-                    sentence = f"From {point.span.label}, {name} publishes no total: the figure is the {point.basis}."
-                else:
-                    sentence = f"From {point.span.label}, {name}'s figure is its own published total."
-                result.append(Break(point.span.start, f"{name}: total", sentence))
-            previous = point
-    return result
-
-
-def changing_sums(series: dict[str, list[Point]]) -> list[str]:
-    """The companies whose summed kinds differ from one period to another (kinds added, dropped or not given)."""
-    return sorted(name for name, points in series.items() if len({p.parts for p in points if p.parts}) > 1)
-
-
-def _by_company(spans: Sequence[Span]) -> dict[tuple[Any, ...], list[Span]]:
-    grouped: dict[tuple[Any, ...], list[Span]] = defaultdict(list)
-    for span in sorted(spans, key=lambda s: (s.company_name, s.start, s.end)):
-        grouped[(span.company,)].append(span)
-    return grouped
-
-
-def ordered_breaks(breaks: Iterable[Break]) -> list[Break]:
-    unique = {(b.on, b.sentence): b for b in breaks}
-    return sorted(unique.values(), key=lambda b: (b.on, b.sentence))
 
 
 def load_sources(ids: Iterable[int]) -> list[SourceDocument]:

@@ -13,16 +13,7 @@ from django.urls import reverse
 from dashboard.charts.company import COMPANY, SCOPE, Context, company_page
 from dashboard.charts.frame import Chart, Column, Control, Option
 from dashboard.charts.plotting import as_float, bar, base_layout, data_updated, figure_json
-from dashboard.charts.points import (
-    Point,
-    Span,
-    group,
-    hover,
-    load_sources,
-    rows_of,
-    spans_of,
-    total_point,
-)
+from dashboard.charts.points import Point, Span, group, load_sources, rows_of, spans_of, total_point
 from dashboard.charts.registry import ChartParamError, Param, register
 from dashboard.charts.shared import (
     TOTAL_TYPES,
@@ -30,6 +21,7 @@ from dashboard.charts.shared import (
     point_size,
 )
 from dashboard.charts.styles import company_colour
+from dashboard.charts.traces import hover
 from reports.formatting import format_number
 from reports.models import Figure, ReportingPeriod
 from reports.periods import period_label

@@ -7,13 +7,9 @@ import re
 from decimal import Decimal
 
 from dashboard.charts.frame import Chart, Column, Control, Option
+from dashboard.charts.labels import TOTAL, type_noun
 from dashboard.charts.plotting import Break, data_updated, empty_figure
-from dashboard.charts.points import (
-    SUMMABLE,
-    TOTAL,
-    Point,
-    type_noun,
-)
+from dashboard.charts.points import SUMMABLE, Point
 from dashboard.charts.registry import ChartParamError, Param
 from reports.statements import jurisdiction_name
 from reports.vocabulary import RequestType

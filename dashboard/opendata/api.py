@@ -9,10 +9,8 @@ from __future__ import annotations
 
 from django.http import HttpRequest, JsonResponse
 from django.urls import path, reverse
-from django.views.decorators.http import require_safe
 
-from dashboard.caching import cached_public
-from dashboard.opendata.http import each, open_to_every_origin, page_of, takes
+from dashboard.opendata.http import each, open_data, page_of
 from dashboard.opendata.params import DISCLOSURE_PARAMS, ENDPOINTS, FIGURE_PARAMS, LICENSE, PERIOD_PARAMS, Query
 from dashboard.opendata.records import absolute, company_record, disclosure_record, figure_records, period_record
 from reports.models import Company, EmergencyDisclosure, Figure, ReportingPeriod
@@ -21,10 +19,7 @@ from reports.opendata import FIGURE_VALUE_FIELDS
 # --- Views --------------------------------------------------------------------------------------
 
 
-@open_to_every_origin
-@require_safe
-@cached_public()
-@takes(paginated=False)
+@open_data(paginated=False)
 def index(request: HttpRequest, query: Query) -> JsonResponse:
     """What the API offers, with links; the details are in /api/v1/openapi.json."""
     endpoints = [
@@ -44,35 +39,23 @@ def index(request: HttpRequest, query: Query) -> JsonResponse:
     )
 
 
-@open_to_every_origin
-@require_safe
-@cached_public()
-@takes()
+@open_data()
 def companies(request: HttpRequest, query: Query) -> JsonResponse:
     return page_of(request, Company.objects.for_open_data(), query, each(company_record))
 
 
-@open_to_every_origin
-@require_safe
-@cached_public()
-@takes(*PERIOD_PARAMS)
+@open_data(*PERIOD_PARAMS)
 def periods(request: HttpRequest, query: Query) -> JsonResponse:
     return page_of(request, ReportingPeriod.objects.for_open_data(), query, each(period_record))
 
 
-@open_to_every_origin
-@require_safe
-@cached_public()
-@takes(*FIGURE_PARAMS)
+@open_data(*FIGURE_PARAMS)
 def figures(request: HttpRequest, query: Query) -> JsonResponse:
     rows = Figure.objects.for_open_data().values_list(*FIGURE_VALUE_FIELDS)
     return page_of(request, rows, query, figure_records)
 
 
-@open_to_every_origin
-@require_safe
-@cached_public()
-@takes(*DISCLOSURE_PARAMS)
+@open_data(*DISCLOSURE_PARAMS)
 def emergency_disclosures(request: HttpRequest, query: Query) -> JsonResponse:
     return page_of(request, EmergencyDisclosure.objects.for_open_data(), query, each(disclosure_record))
 

@@ -20,10 +20,10 @@ from django.conf import settings
 from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import render
 from django.urls import path, reverse
-from django.views.decorators.http import require_GET, require_safe
+from django.views.decorators.http import require_GET
 
 from dashboard.caching import cached_public, current_generation, shared_get, shared_set
-from dashboard.opendata.http import open_to_every_origin, takes
+from dashboard.opendata.http import open_data
 from dashboard.opendata.openapi import DISCLOSURE_FIELD_DESCRIPTIONS, FIGURE_FIELD_DESCRIPTIONS, definitions
 from dashboard.opendata.params import LICENSE, MAX_PAGE_SIZE, Query
 from dashboard.opendata.records import absolute, disclosure_record, figure_records
@@ -224,46 +224,31 @@ def build_datapackage() -> bytes:
 # --- Views --------------------------------------------------------------------------------------
 
 
-@open_to_every_origin
-@require_safe
-@cached_public()
-@takes(paginated=False)
+@open_data(paginated=False)
 def figures_csv(request: HttpRequest, query: Query) -> StreamingHttpResponse:
     data = generation_bytes("figures.csv", build_figures_csv)
     return stream(data, content_type=CSV_TYPE, filename="figures.csv")
 
 
-@open_to_every_origin
-@require_safe
-@cached_public()
-@takes(paginated=False)
+@open_data(paginated=False)
 def disclosures_csv(request: HttpRequest, query: Query) -> StreamingHttpResponse:
     data = generation_bytes("emergency-disclosures.csv", build_disclosures_csv)
     return stream(data, content_type=CSV_TYPE, filename="emergency-disclosures.csv")
 
 
-@open_to_every_origin
-@require_safe
-@cached_public()
-@takes(paginated=False)
+@open_data(paginated=False)
 def figures_json(request: HttpRequest, query: Query) -> StreamingHttpResponse:
     data = generation_bytes("figures.json", build_figures_json)
     return stream(data, content_type=JSON_TYPE, filename="figures.json")
 
 
-@open_to_every_origin
-@require_safe
-@cached_public()
-@takes(paginated=False)
+@open_data(paginated=False)
 def disclosures_json(request: HttpRequest, query: Query) -> StreamingHttpResponse:
     data = generation_bytes("emergency-disclosures.json", build_disclosures_json)
     return stream(data, content_type=JSON_TYPE, filename="emergency-disclosures.json")
 
 
-@open_to_every_origin
-@require_safe
-@cached_public()
-@takes(paginated=False)
+@open_data(paginated=False)
 def datapackage(request: HttpRequest, query: Query) -> StreamingHttpResponse:
     data = generation_bytes("datapackage.json", build_datapackage)
     return stream(data, content_type=JSON_TYPE, filename="datapackage.json")

@@ -10,7 +10,9 @@ from typing import Any
 from django.core.paginator import Paginator
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse, HttpResponseBase, JsonResponse
+from django.views.decorators.http import require_safe
 
+from dashboard.caching import cached_public
 from dashboard.opendata.params import BadParameter, Param, Query, parse_query
 from dashboard.opendata.records import absolute
 
@@ -84,3 +86,15 @@ def _page_link(request: HttpRequest, number: int) -> str:
 
 def each(record: Callable[[Any], dict[str, Any]]) -> Callable[[Iterable[Any]], Iterator[dict[str, Any]]]:
     return lambda items: (record(item) for item in items)
+
+
+def open_data(
+    *params: Param, paginated: bool = True
+) -> Callable[[Callable[..., HttpResponseBase]], Callable[..., HttpResponseBase]]:
+    """Every open-data answer's decorators in one: readable from any origin, GET and HEAD only, cached per data
+    generation, and its query string checked against ``params`` (the view receives the parsed ``Query``)."""
+
+    def decorator(view: Callable[..., HttpResponseBase]) -> Callable[..., HttpResponseBase]:
+        return open_to_every_origin(require_safe(cached_public()(takes(*params, paginated=paginated)(view))))
+
+    return decorator

@@ -9,11 +9,9 @@ from typing import Any
 
 from django.http import HttpRequest, JsonResponse
 from django.urls import path, reverse
-from django.views.decorators.http import require_safe
 
-from dashboard.caching import cached_public
 from dashboard.opendata import params as api
-from dashboard.opendata.http import open_to_every_origin, takes
+from dashboard.opendata.http import open_data
 from dashboard.opendata.params import Param, Query
 from dashboard.opendata.records import absolute
 from reports.models import Company, EmergencyDisclosure, SourceDocument, TriState
@@ -376,10 +374,7 @@ def _item_schema(name: str) -> str:
     }[name]
 
 
-@open_to_every_origin
-@require_safe
-@cached_public()
-@takes(paginated=False)
+@open_data(paginated=False)
 def openapi_json(request: HttpRequest, query: Query) -> JsonResponse:
     return JsonResponse(build_spec(), json_dumps_params={"ensure_ascii": False})
 

@@ -23,7 +23,7 @@ from dashboard.caching import cached_public
 from dashboard.charts.answers import chart_errors_answered
 from dashboard.charts.defaults import COMPANY_CHARTS, HOME_CHART
 from dashboard.charts.frame import Chart, Control, SourceEntry
-from dashboard.charts.points import TOTAL
+from dashboard.charts.labels import TOTAL
 from dashboard.charts.registry import ChartParamError, UnknownChart, build_chart
 from dashboard.charts.shared import JURISDICTION_CODE, TYPE_CHOICES
 from reports.models import Company, EmergencyDisclosure, Figure, ReportingPeriod

@@ -30,13 +30,9 @@ Mapping choices:
 from __future__ import annotations
 
 import datetime as dt
-import io
 import re
-import unicodedata
 from collections.abc import Iterator
 from decimal import Decimal
-
-from pypdf import PdfReader
 
 from reports.importers.base import (
     NO_ALIASES,
@@ -50,6 +46,15 @@ from reports.importers.base import (
     parse_band,
     parse_number,
 )
+from reports.importers.pdf import (
+    PROCESSED_PERIOD,
+    extract_text,
+    first_page_names,
+    normalize,
+    page_at,
+    parse_date,
+    processed_period,
+)
 
 FORMAT = "amazon_pdf"
 LABEL = "Amazon Information Request Report (PDF)"
@@ -59,19 +64,10 @@ TITLE = "Amazon Information Request Report"
 DEFAULT_SOURCE_URL = "https://www.amazon.com/gp/help/customer/display.html?nodeId=GYSDRGWQ2C2CRYEF"
 IMAGE_NOTE = "Drawn as an image in the report; awaiting staff entry"
 
-_MONTH_NAMES = "January February March April May June July August September October November December"
-#: Pages are joined with a form feed on a line of its own, as pdftotext does, so positions map to pages.
-PAGE_BREAK = "\n\f\n"
 
-#: English month names whatever the process locale (strptime's %B follows the locale).
-MONTHS = {name: number for number, name in enumerate(_MONTH_NAMES.split(), start=1)}
 _DATE = r"[A-Z][a-z]+\s+\d{1,2},\s*\d{4}"
 _BLOCK_HEADER = re.compile(
     rf"For\s+the\s+period\s+(?P<start>{_DATE}),?\s+through\s+(?P<end>{_DATE})\s*(?:\((?P<scope>[^)]*)\))?\s*:"
-)
-PROCESSED_PERIOD = re.compile(
-    r"processed\s+from\s+(?P<start>[A-Z][a-z]+\s+\d{1,2})(?:,\s*(?P<start_year>\d{4}))?\s+to\s+"
-    r"(?P<end>[A-Z][a-z]+\s+\d{1,2}),?\s+(?P<year>\d{4})"
 )
 _PUBLISHED = re.compile(rf"Published\s+(?P<date>{_DATE})")
 _CATEGORY = re.compile(
@@ -117,51 +113,12 @@ _REQUIRED = ("Subpoenas", "Search warrants", "Other court orders", "National sec
 
 def sniff(data: bytes, filename: str) -> bool:
     """True for a PDF whose first page carries the title of Amazon's report (and not Ring's)."""
-    if not data.startswith(b"%PDF"):
-        return False
-    try:
-        text = normalize(extract_text(data, filename=filename, max_pages=1))
-    except DocumentError:
-        return False
-    return TITLE in text and "Ring Information Request Report" not in text
+    return first_page_names(data, filename=filename, title=TITLE, not_title="Ring Information Request Report")
 
 
 def parse(data: bytes, *, filename: str = "", source_url: str = "", aliases: Aliases = NO_ALIASES) -> ParsedDocument:
     """Read the PDF's text and parse it; DocumentError for anything that is not such a report."""
     return parse_text(extract_text(data, filename=filename), filename=filename, source_url=source_url)
-
-
-def extract_text(data: bytes, *, filename: str = "", max_pages: int | None = None) -> str:
-    """The text of each page, joined by PAGE_BREAK. Any PDF that cannot be read raises DocumentError."""
-    if not data:
-        raise DocumentError("expected a PDF, found an empty file", filename=filename)
-    if not data.startswith(b"%PDF"):
-        raise DocumentError(f"expected a PDF (starting with %PDF), found {data[:16]!r}", filename=filename)
-    # pypdf quietly rebuilds a file cut short and may return part of it; the missing end marker says why.
-    # Sniffing reads the first page only, so that a cut-short report is still recognised and then rejected.
-    if max_pages is None and b"%%EOF" not in data[-2048:]:
-        raise DocumentError("the PDF is truncated: it does not end with the %%EOF marker", filename=filename)
-    texts: list[str] = []
-    location = ""
-    try:
-        reader = PdfReader(io.BytesIO(data))
-        if reader.is_encrypted:
-            reader.decrypt("")  # reports are at most "protected" with an empty user password
-        for number, page in enumerate(reader.pages, start=1):
-            if max_pages is not None and number > max_pages:
-                break
-            location = f"page {number}"
-            texts.append(page.extract_text() or "")
-    except Exception as error:  # pypdf raises many types on damaged input; callers must see one clear error
-        raise DocumentError(
-            f"the PDF cannot be read ({type(error).__name__}: {error})", filename=filename, location=location
-        ) from None
-    return PAGE_BREAK.join(texts)
-
-
-def normalize(text: str) -> str:
-    """NFKC folds ligatures ("ﬁ") and non-breaking spaces that pypdf returns as they are drawn."""
-    return unicodedata.normalize("NFKC", text).replace("\r\n", "\n")
 
 
 def parse_text(text: str, *, filename: str = "", source_url: str = "") -> ParsedDocument:
@@ -195,36 +152,6 @@ def parse_text(text: str, *, filename: str = "", source_url: str = "") -> Parsed
         publisher=PUBLISHER,
         published_on=published,
     )
-
-
-def page_at(text: str, position: int) -> int:
-    """The page (from 1) a position of the joined text falls on."""
-    return text.count("\f", 0, position) + 1
-
-
-def parse_date(value: str, *, filename: str, location: str) -> dt.date:
-    """Parse "January 1, 2019" (English month names whatever the locale)."""
-    match = re.fullmatch(r"([A-Z][a-z]+)\s+(\d{1,2}),\s*(\d{4})", value.strip())
-    month = MONTHS.get(match.group(1)) if match else None
-    if match is None or month is None:
-        raise DocumentError(
-            f"expected a date such as 'January 1, 2019', found {value!r}", filename=filename, location=location
-        )
-    try:
-        return dt.date(int(match.group(3)), month, int(match.group(2)))
-    except ValueError:
-        raise DocumentError(f"{value!r} is not a date", filename=filename, location=location) from None
-
-
-def processed_period(text: str, *, filename: str) -> tuple[dt.date, dt.date] | None:
-    """The dates of "... requests Amazon processed from July 1 to December 31, 2020" (Amazon from H2 2020, Ring)."""
-    match = PROCESSED_PERIOD.search(text)
-    if match is None:
-        return None
-    location = f"page {page_at(text, match.start())}"
-    end = parse_date(f"{match.group('end')}, {match.group('year')}", filename=filename, location=location)
-    start_year = match.group("start_year") or match.group("year")
-    return parse_date(f"{match.group('start')}, {start_year}", filename=filename, location=location), end
 
 
 def _published_on(text: str, filename: str) -> dt.date | None:

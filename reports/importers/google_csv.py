@@ -18,9 +18,7 @@ Every period is six months, so its start is inferred from "Period Ending".
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
-import io
 import re
 from collections import defaultdict
 from collections.abc import Iterable
@@ -41,13 +39,13 @@ from reports.importers.base import (
     PeriodRecord,
     Unknown,
     UnknownKind,
-    decode_text,
-    looks_like_html,
+    normalise_label,
     parse_band,
     parse_number,
 )
 from reports.importers.countries import country_code
 from reports.importers.dates import DateReader
+from reports.importers.tables import read_table, sniff_header
 
 FORMAT = "google_csv"
 LABEL = "Google Transparency Report CSV"
@@ -227,13 +225,13 @@ _MEASURE_FIELDS = {
 
 def sniff(data: bytes, filename: str) -> bool:
     """True for any of Google's user-data CSVs, judged by the header row alone."""
-    header = _sniff_header(data)
+    header = sniff_header(data)
     return header is not None and bool(_layout(header, strict=True))
 
 
 def parse(data: bytes, *, filename: str = "", source_url: str = "", aliases: Aliases = NO_ALIASES) -> ParsedDocument:
     """Parse one Google CSV into half-year periods. Raises DocumentError."""
-    header, rows = _read_table(data, filename=filename)
+    header, rows = read_table(data, filename=filename)
     layout = _layout(header, strict=False)
     columns = _Columns.find(header, layout, filename=filename, aliases=aliases)
     parser = _Parser(columns=columns, layout=layout, filename=filename, aliases=aliases)
@@ -267,9 +265,8 @@ def parse(data: bytes, *, filename: str = "", source_url: str = "", aliases: Ali
 
 @lru_cache(maxsize=4096)
 def _normalise(header: str) -> str:
-    """Map "Users/Accounts Specified" to "users accounts specified": case, punctuation, BOM ignored."""
-    text = header.replace("\ufeff", "").casefold().replace("&", " and ").replace("%", " percent ")
-    return " ".join(re.findall(r"[a-z0-9]+", text))
+    """Map "Users/Accounts Specified" to "users accounts specified" (cached: called for every cell of a file)."""
+    return normalise_label(header)
 
 
 _FIELD_BY_ALIAS = {alias: name for name, aliases in COLUMN_ALIASES.items() for alias in aliases}
@@ -305,51 +302,6 @@ def _layout(header: list[str], *, strict: bool) -> str:
     if not strict or ({"legal_process", "requests"} <= has and places):
         return MAIN
     return ""
-
-
-def _sniff_header(data: bytes) -> list[str] | None:
-    if not data.strip() or looks_like_html(data):
-        return None
-    try:
-        text = decode_text(data[:16384])
-    except UnicodeDecodeError:
-        return None
-    # The first non-blank line; \r alone ends lines in some exports.
-    for line in re.split(r"\r\n|\r|\n", text.lstrip("\ufeff")):
-        if line.strip():
-            return next(csv.reader([line]), None)
-    return None
-
-
-def _read_table(data: bytes, *, filename: str) -> tuple[list[str], list[tuple[int, list[str]]]]:
-    """The header and the non-blank rows with their line numbers. Empty documents, HTML pages and
-    header-only files are DocumentErrors."""
-    if not data.strip():
-        raise DocumentError("the document is empty", filename=filename)
-    if looks_like_html(data):
-        raise DocumentError("expected a CSV file, got an HTML page (an error page or a login wall?)", filename=filename)
-    text = decode_text(data, filename=filename)
-    # newline="" lets csv see \r, \n and \r\n line ends alike.
-    reader = csv.reader(io.StringIO(text, newline=""))
-    header: list[str] | None = None
-    rows: list[tuple[int, list[str]]] = []
-    try:
-        for cells in reader:
-            if not any(cell.strip() for cell in cells):
-                continue
-            if header is None:
-                header = [cell.strip().lstrip("\ufeff") for cell in cells]
-            else:
-                rows.append((reader.line_num, cells))
-    except csv.Error as error:
-        raise DocumentError(
-            f"not a readable CSV file: {error}", filename=filename, location=f"row {reader.line_num}"
-        ) from None
-    if header is None:
-        raise DocumentError("the document is empty", filename=filename)
-    if not rows:
-        raise DocumentError("the document has a header but no rows of figures", filename=filename)
-    return header, rows
 
 
 @dataclass(frozen=True)

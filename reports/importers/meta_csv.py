@@ -14,9 +14,7 @@ copy has one, wins over the name and must agree with it.
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
-import io
 import re
 from dataclasses import dataclass
 from pathlib import PurePath
@@ -31,12 +29,11 @@ from reports.importers.base import (
     PeriodRecord,
     Unknown,
     UnknownKind,
-    decode_text,
-    looks_like_html,
     parse_band,
     parse_number,
 )
 from reports.importers.countries import country_code
+from reports.importers.tables import read_table, sniff_header
 
 FORMAT = "meta_csv"
 LABEL = "Meta (Facebook) government requests CSV"
@@ -112,7 +109,7 @@ class _Column:
 
 def sniff(data: bytes, filename: str) -> bool:
     """True for Meta's wide per-country CSV, judged by the header row alone."""
-    header = _sniff_header(data)
+    header = sniff_header(data)
     if header is None:
         return False
     names = {_normalise(text) for text in header}
@@ -125,7 +122,7 @@ def sniff(data: bytes, filename: str) -> bool:
 
 def parse(data: bytes, *, filename: str = "", source_url: str = "", aliases: Aliases = NO_ALIASES) -> ParsedDocument:
     """Parse one Meta half-year CSV into one period of figures per country. Raises DocumentError."""
-    header, rows = _read_table(data, filename=filename)
+    header, rows = read_table(data, filename=filename)
     country_index, columns, warnings, unknowns = _columns(header, rows, filename=filename, aliases=aliases)
     start, end = _period(header, rows, filename=filename)
     period = PeriodRecord(
@@ -173,48 +170,6 @@ def _normalise(header: str) -> str:
 
 def _cell(cells: list[str], index: int) -> str:
     return cells[index].strip() if index < len(cells) else ""
-
-
-def _sniff_header(data: bytes) -> list[str] | None:
-    if not data.strip() or looks_like_html(data):
-        return None
-    try:
-        text = decode_text(data[:16384])
-    except UnicodeDecodeError:
-        return None
-    # H2 2019 ends its lines with \r alone.
-    for line in re.split(r"\r\n|\r|\n", text.lstrip("\ufeff")):
-        if line.strip():
-            return next(csv.reader([line]), None)
-    return None
-
-
-def _read_table(data: bytes, *, filename: str) -> tuple[list[str], list[tuple[int, list[str]]]]:
-    if not data.strip():
-        raise DocumentError("the document is empty", filename=filename)
-    if looks_like_html(data):
-        raise DocumentError("expected a CSV file, got an HTML page (an error page or a login wall?)", filename=filename)
-    text = decode_text(data, filename=filename)
-    reader = csv.reader(io.StringIO(text, newline=""))  # newline="": \r, \n and \r\n all end a row
-    header: list[str] | None = None
-    rows: list[tuple[int, list[str]]] = []
-    try:
-        for cells in reader:
-            if not any(cell.strip() for cell in cells):
-                continue  # Meta's files end with rows of bare commas
-            if header is None:
-                header = [cell.strip().lstrip("\ufeff") for cell in cells]
-            else:
-                rows.append((reader.line_num, cells))
-    except csv.Error as error:
-        raise DocumentError(
-            f"not a readable CSV file: {error}", filename=filename, location=f"row {reader.line_num}"
-        ) from None
-    if header is None:
-        raise DocumentError("the document is empty", filename=filename)
-    if not rows:
-        raise DocumentError("the document has a header but no rows of figures", filename=filename)
-    return header, rows
 
 
 def _columns(

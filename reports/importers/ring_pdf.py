@@ -24,8 +24,6 @@ from __future__ import annotations
 import re
 from decimal import Decimal
 
-# Ring's reports are PDFs laid out like Amazon's later ones; one reader and one period sentence serve both.
-from reports.importers.amazon_pdf import extract_text, normalize, page_at, processed_period
 from reports.importers.base import (
     NO_ALIASES,
     Aliases,
@@ -36,6 +34,9 @@ from reports.importers.base import (
     parse_band,
     parse_number,
 )
+
+# Ring's reports are PDFs laid out like Amazon's later ones; one reader and one period sentence serve both.
+from reports.importers.pdf import extract_text, first_page_names, normalize, page_at, processed_period
 
 FORMAT = "ring_pdf"
 LABEL = "Ring Information Request Report (PDF)"
@@ -80,13 +81,7 @@ _REQUEST_TYPES = {
 
 def sniff(data: bytes, filename: str) -> bool:
     """True for a PDF whose first page carries the title of Ring's report (and not Amazon's)."""
-    if not data.startswith(b"%PDF"):
-        return False
-    try:
-        text = normalize(extract_text(data, filename=filename, max_pages=1))
-    except DocumentError:
-        return False
-    return TITLE in text and "Amazon Information Request Report" not in text
+    return first_page_names(data, filename=filename, title=TITLE, not_title="Amazon Information Request Report")
 
 
 def parse(data: bytes, *, filename: str = "", source_url: str = "", aliases: Aliases = NO_ALIASES) -> ParsedDocument:

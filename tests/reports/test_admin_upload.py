@@ -99,9 +99,13 @@ def test_a_preview_shows_a_changed_figure_old_to_new(staff: Client) -> None:
 
 def test_a_pdf_preview_lists_the_documents_warnings(staff: Client, monkeypatch: pytest.MonkeyPatch) -> None:
     # The Ring fixture is the report's text; the PDF reader is replaced so no real PDF is needed.
-    from reports.importers import ring_pdf
+    from reports.importers import pdf, ring_pdf
 
-    monkeypatch.setattr(ring_pdf, "extract_text", lambda data, **kwargs: RING.read_text(encoding="utf-8"))
+    def text(data: bytes, **kwargs: object) -> str:
+        return RING.read_text(encoding="utf-8")
+
+    monkeypatch.setattr(pdf, "extract_text", text)  # the sniffer's reading of page one
+    monkeypatch.setattr(ring_pdf, "extract_text", text)
     html = preview(staff, b"%PDF-1.7 stand-in\n%%EOF", name="Ring_H1_22.pdf")
     assert "ring_pdf" in html and "ring H1 2022" in html
     assert "content + non-content" in html  # the report's own disagreement, shown as a warning

@@ -1,0 +1,48 @@
+"""The floor plan (docs/architecture.md): no import loops, and every chart findable from its slug."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import grimp
+
+from dashboard.charts.registry import CHARTS, FAMILIES
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def import_cycles(graph: grimp.ImportGraph, modules: set[str]) -> list[list[str]]:
+    """Every loop of direct imports among ``modules`` (imports for type hints excluded), found depth first."""
+    cycles: list[list[str]] = []
+    state: dict[str, str] = {}
+
+    def visit(module: str, path: list[str]) -> None:
+        state[module] = "open"
+        for imported in sorted(graph.find_modules_directly_imported_by(module) & modules):
+            if state.get(imported) == "open":
+                cycles.append([*path[path.index(imported) :], imported])
+            elif imported not in state:
+                visit(imported, [*path, imported])
+        state[module] = "done"
+
+    for module in sorted(modules):
+        if module not in state:
+            visit(module, [module])
+    return cycles
+
+
+def test_no_module_of_the_project_imports_itself_through_others() -> None:
+    graph = grimp.build_graph("dashboard", "reports", exclude_type_checking_imports=True)
+    modules = {m for m in graph.modules if not m.startswith("reports.migrations")}
+
+    assert import_cycles(graph, modules) == []
+
+
+def test_the_architecture_lists_every_chart_under_the_module_that_builds_it() -> None:
+    text = (ROOT / "docs" / "architecture.md").read_text(encoding="utf-8")
+    listed = dict(re.findall(r"^\| `([a-z-]+)` \| `dashboard/charts/([a-z_]+)\.py` \|", text, re.M))
+    built_in = {slug: spec.builder.__module__.rsplit(".", 1)[1] for slug, spec in CHARTS.items()}
+
+    assert listed == built_in
+    assert {f"dashboard.charts.{module}" for module in built_in.values()} <= set(FAMILIES)
