@@ -7,8 +7,8 @@ from typing import Any
 from django.conf import settings
 from django.http import HttpRequest
 
-from dashboard.charts.themes import CHART_THEMES
+from dashboard.charts.themes import PAGE_CHART_SETTINGS
 
 
 def site(request: HttpRequest) -> dict[str, Any]:
-    return {"SITE_URL": settings.SITE_URL, "SITE_NAME": "Data Demands", "CHART_THEMES": CHART_THEMES}
+    return {"SITE_URL": settings.SITE_URL, "SITE_NAME": "Data Demands", "CHART_THEMES": PAGE_CHART_SETTINGS}

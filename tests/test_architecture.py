@@ -46,3 +46,33 @@ def test_the_architecture_lists_every_chart_under_the_module_that_builds_it() ->
 
     assert listed == built_in
     assert {f"dashboard.charts.{module}" for module in built_in.values()} <= set(FAMILIES)
+
+
+def test_templates_link_to_the_sites_pages_by_route_name_not_by_a_written_path() -> None:
+    written = [
+        f"{path.relative_to(ROOT)}:{number}"
+        for path in sorted((ROOT / "templates").rglob("*.html"))
+        for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1)
+        if re.search(r'href="/(?!/)', line)
+    ]
+
+    assert written == []
+
+
+def test_charts_js_takes_the_narrow_width_from_the_page_not_a_number_of_its_own() -> None:
+    from dashboard.charts.themes import NARROW_WIDTH
+
+    script = (ROOT / "static" / "js" / "charts.js").read_text(encoding="utf-8")
+
+    assert str(NARROW_WIDTH) not in script and "narrow_width" in script
+
+
+def test_the_data_contract_page_lists_every_scope_request_type_and_measure() -> None:
+    from reports.opendata import DISCLOSURE_COLUMNS, FIGURE_COLUMNS
+    from reports.vocabulary import Measure, RequestType, Scope
+
+    text = (ROOT / "docs" / "data.md").read_text(encoding="utf-8")
+    listed = set(re.findall(r"^\| `([a-z0-9-]+)` \|", text, re.M))
+
+    assert {*Scope.values, *RequestType.values, *Measure.values} <= listed
+    assert ", ".join(FIGURE_COLUMNS) in text and ", ".join(DISCLOSURE_COLUMNS) in text

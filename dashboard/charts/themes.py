@@ -83,3 +83,8 @@ def themed_figure(figure: Mapping[str, Any], *, width: int, theme: str) -> dict[
             layout["yaxis"]["title"] = {**title, "text": ""} if isinstance(title, dict) else ""
     layout.update(width=width, height=themed_height(figure, width), autosize=False)
     return fig
+
+
+#: What a page hands charts.js (the page's ``chart-themes`` JSON): both themes and the width under which a
+#: chart takes its narrow layout, so the script and the preview pictures agree on both.
+PAGE_CHART_SETTINGS: dict[str, object] = {**CHART_THEMES, "narrow_width": NARROW_WIDTH}

@@ -14,7 +14,7 @@
   var root = document.documentElement;
   root.classList.add("js");
   var media = window.matchMedia ? window.matchMedia("(prefers-color-scheme: dark)") : null;
-  var themes = null; // { light: {...}, dark: {...} } from the page's chart-themes (dashboard.charts.themes.CHART_THEMES)
+  var themes = null; // { light: {...}, dark: {...}, narrow_width } from the page's chart-themes (dashboard.charts.themes)
   var drawn = [];
   var loader = document.currentScript || document.querySelector("script[data-plotly]");
   var PLOTLY_URL = loader ? loader.getAttribute("data-plotly") : null;
@@ -71,11 +71,20 @@
 
   /* The server's layout with the colours of the reader's theme and a tighter fit on a phone
      (dashboard.charts.themes.themed_figure draws the preview pictures the same way). */
-  function themed(layout, width, data) {
+  function pageThemes() {
     if (!themes) themes = JSON.parse(document.getElementById("chart-themes").textContent);
-    var colours = isDark() ? themes.dark : themes.light;
+    return themes;
+  }
+
+  /* Under this width a chart takes its narrow layout (dashboard.charts.themes.NARROW_WIDTH). */
+  function isNarrow(width) {
+    return width < pageThemes().narrow_width;
+  }
+
+  function themed(layout, width, data) {
+    var colours = isDark() ? pageThemes().dark : pageThemes().light;
     var out = copy(layout || {});
-    var narrow = width < 560;
+    var narrow = isNarrow(width);
     out.font = Object.assign({}, out.font, { color: colours.text });
     out.paper_bgcolor = "rgba(0,0,0,0)";
     out.plot_bgcolor = "rgba(0,0,0,0)";
@@ -283,13 +292,13 @@
       else if (media.addListener) media.addListener(redraw);
     }
     // Turning a phone or resizing a window across the narrow layout's width redraws with its margins.
-    var narrow = window.innerWidth < 560;
+    var narrow = isNarrow(window.innerWidth);
     var pending = null;
     window.addEventListener("resize", function () {
       window.clearTimeout(pending);
       pending = window.setTimeout(function () {
-        if ((window.innerWidth < 560) !== narrow) {
-          narrow = window.innerWidth < 560;
+        if (isNarrow(window.innerWidth) !== narrow) {
+          narrow = isNarrow(window.innerWidth);
           redraw();
         }
       }, 200);

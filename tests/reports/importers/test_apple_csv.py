@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import time
 from decimal import Decimal
 from pathlib import Path
 
@@ -372,15 +371,12 @@ def real(name: str) -> ParsedDocument:
 
 @real_only
 @pytest.mark.parametrize("name", sorted(REAL_FILES))
-def test_every_real_file_is_recognised_parses_and_validates_well_under_a_second(name: str) -> None:
+def test_every_real_file_is_recognised_parses_and_validates(name: str) -> None:
     data = (REAL_APPLE / name).read_bytes()
 
-    started = time.perf_counter()
     document = validate(apple_csv.parse(data, filename=name), filename=name)
-    elapsed = time.perf_counter() - started
 
     assert apple_csv.sniff(data, name)
-    assert elapsed < 0.5
     assert document.warnings == []
     expected_type = REAL_FILES[name]
     if expected_type:

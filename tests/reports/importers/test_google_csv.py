@@ -4,7 +4,6 @@ copy" with other headers, day-first dates and Windows-1252, bad input, and the r
 from __future__ import annotations
 
 import datetime as dt
-import time
 from decimal import Decimal
 from pathlib import Path
 
@@ -394,16 +393,13 @@ def real(shared_data: Path, name: str) -> ParsedDocument:
 
 
 @pytest.mark.parametrize("name", REAL_FILES)
-def test_every_real_google_file_is_recognised_parses_and_validates_in_well_under_a_second(shared_data: Path, name: str):
+def test_every_real_google_file_is_recognised_parses_and_validates(shared_data: Path, name: str):
     data = (shared_data / "reports" / "google" / name).read_bytes()
 
-    started = time.perf_counter()
     document = validate(google_csv.parse(data, filename=name))
-    elapsed = time.perf_counter() - started
 
     assert google_csv.sniff(data, name)
     assert document.figure_count > 50
-    assert elapsed < 1.0
 
 
 def test_real_main_file_figures_match_the_published_table(shared_data: Path):

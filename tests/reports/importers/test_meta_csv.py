@@ -4,7 +4,6 @@ files (BOMs, CRLF and bare-CR line ends kept), bad input, and the real files."""
 from __future__ import annotations
 
 import datetime as dt
-import time
 from decimal import Decimal
 from pathlib import Path
 
@@ -290,19 +289,16 @@ def real(shared_data: Path, half: str) -> ParsedDocument:
 
 
 @pytest.mark.parametrize("half", REAL_HALVES)
-def test_every_real_meta_file_is_recognised_parses_and_validates_in_well_under_a_second(shared_data: Path, half: str):
+def test_every_real_meta_file_is_recognised_parses_and_validates(shared_data: Path, half: str):
     path = shared_data / "reports" / "meta" / f"PRPL-Facebook-Government-Report-{half}.csv"
     data = path.read_bytes()
 
-    started = time.perf_counter()
     document = validate(meta_csv.parse(data, filename=path.name))
-    elapsed = time.perf_counter() - started
 
     assert meta_csv.sniff(data, path.name)
     assert not google_csv.sniff(data, path.name)
     assert document.periods[0].end.year == int(half[:4])
     assert figure(document, "US", "all", "requests").is_reported
-    assert elapsed < 1.0
 
 
 def test_real_h1_2020_figures_match_the_published_report(shared_data: Path):

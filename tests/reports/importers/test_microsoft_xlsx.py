@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import datetime as dt
 import io
-import time
 import zipfile
 from collections.abc import Sequence
 from decimal import Decimal
@@ -400,15 +399,12 @@ def real_names() -> list[str]:
 
 @real_only
 @pytest.mark.parametrize("name", real_names())
-def test_every_real_workbook_is_recognised_parses_and_validates_well_under_a_second(name: str) -> None:
+def test_every_real_workbook_is_recognised_parses_and_validates(name: str) -> None:
     data = (REAL_MICROSOFT / name).read_bytes()
 
-    started = time.perf_counter()
     document = validate(microsoft_xlsx.parse(data, filename=name), filename=name)
-    elapsed = time.perf_counter() - started
 
     assert microsoft_xlsx.sniff(data, name)
-    assert elapsed < 0.5
     assert document.warnings == []
     year, half = int(name[15:19]), int(name[21])
     assert document.periods[0].start == dt.date(year, 1 if half == 1 else 7, 1)

@@ -185,3 +185,28 @@ def test_a_preview_that_cannot_be_drawn_gives_way_to_the_chart_at_once(
     page.goto(live_server.url + "/embed/company-requests?company=amazon")
     page.locator(".chart-plot .main-svg").first.wait_for(state="attached")  # no reach needed
     assert page.locator(".chart-preview").count() == 0
+
+
+#: Pages without charts, each with tables or code that may scroll sideways on a phone.
+TEXT_PAGES = ("/data/", "/methodology/", "/sources/", "/corrections/", "/emergency-disclosures/")
+
+
+@pytest.mark.parametrize("width", [1280, 375])
+def test_pages_without_charts_pass_axe_and_their_scrolling_parts_are_reachable_by_keyboard(
+    live_server: Any, page: Any, bundled_data: None, width: int, tmp_path: Path
+) -> None:
+    page.set_viewport_size({"width": width, "height": 667 if width < 400 else 900})
+    watch = Watch(page)
+    folder = screenshots_dir(tmp_path)
+    for path in TEXT_PAGES:
+        page.goto(live_server.url + path)
+        page.screenshot(path=str(folder / f"{path.strip('/')}-{width}.png"), full_page=True)
+        assert serious_violations(page) == [], path
+        # Every region that scrolls sideways can take the keyboard's focus (axe: scrollable-region-focusable).
+        unreachable = page.evaluate(
+            "[...document.querySelectorAll('main *')].filter(e => e.scrollWidth > e.clientWidth + 1"
+            " && ['auto', 'scroll'].includes(getComputedStyle(e).overflowX) && e.tabIndex < 0"
+            " && !e.querySelector('a, button, input, select, textarea, [tabindex]')).map(e => e.outerHTML.slice(0, 80))"
+        )
+        assert unreachable == [], path
+    assert watch.errors == []

@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 
-from tests.dashboard.embedding import demo_chart
+from tests.dashboard.embeds.embedding import demo_chart
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.django_db(transaction=True)]
 __all__ = ["demo_chart"]

@@ -11,7 +11,7 @@ from django.conf import settings
 from django.test import Client
 
 from dashboard.charts.registry import CHARTS, ChartSpec
-from tests.dashboard.embedding import demo_chart, only_demo_chart
+from tests.dashboard.embeds.embedding import demo_chart, only_demo_chart
 
 pytestmark = pytest.mark.django_db
 __all__ = ["demo_chart", "only_demo_chart"]

@@ -13,7 +13,7 @@ from dashboard.charts import previews as images
 from dashboard.charts.registry import ChartSpec, build_chart
 from dashboard.charts.themes import CHART_THEMES, themed_figure
 from reports.services import bump_generation
-from tests.dashboard.embedding import demo_chart
+from tests.dashboard.embeds.embedding import demo_chart
 
 pytestmark = pytest.mark.django_db
 __all__ = ["demo_chart"]

@@ -13,7 +13,7 @@ from dashboard.charts.frame import Chart, Control, Option
 from dashboard.charts.registry import CHARTS, build_chart
 from reports.models import Company
 from reports.services import bump_generation
-from tests.dashboard.embedding import DEMO_SPEC, build_demo
+from tests.dashboard.embeds.embedding import DEMO_SPEC, build_demo
 
 pytestmark = pytest.mark.django_db
 

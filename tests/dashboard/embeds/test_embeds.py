@@ -12,10 +12,10 @@ from django.conf import settings
 from django.test import Client
 
 from dashboard.charts.registry import CHARTS, ChartSpec, build_chart
-from dashboard.charts.themes import CHART_THEMES
+from dashboard.charts.themes import CHART_THEMES, NARROW_WIDTH
 from dashboard.embeds.views import chart_for_url, embed_code
 from reports.services import bump_generation
-from tests.dashboard.embedding import demo_chart
+from tests.dashboard.embeds.embedding import demo_chart
 
 pytestmark = pytest.mark.django_db
 __all__ = ["demo_chart"]
@@ -167,7 +167,7 @@ def test_without_previews_the_plot_waits_for_plotly_with_a_png_for_readers_witho
 def test_the_pages_give_charts_js_the_colours_of_each_theme(client: Client, demo_chart: ChartSpec) -> None:
     page = client.get(EMBED).content.decode()
     themes = re.search(r'<script id="chart-themes" type="application/json">(.*?)</script>', page)
-    assert themes and json.loads(themes.group(1)) == CHART_THEMES
+    assert themes and json.loads(themes.group(1)) == {**CHART_THEMES, "narrow_width": NARROW_WIDTH}
 
 
 def test_an_unknown_theme_is_a_400_that_says_which_themes_exist(client: Client, demo_chart: ChartSpec) -> None:

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from tests.dashboard.test_provenance import H1_2020, load_article_data
+from tests.dashboard.pages.test_provenance import H1_2020, load_article_data
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.django_db(transaction=True)]
 
