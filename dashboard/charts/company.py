@@ -185,24 +185,9 @@ def company_requests(state: dict[str, str]) -> Chart:
     noun = f"{in_sentence(measure_label(measure))} {from_whom(jurisdiction)}"
     subtitle = f"{context.name}{context.scope_phrase}: {noun}, by kind of demand, per reporting period."
     if not series:
-        # Listed but not given (Amazon's reports drawn as images) is not the same as never published.
-        reasons = sorted({r.note for r in chosen if r.note})
-        if chosen:
-            message = f"No figure yet for {context.name}'s {noun}{context.scope_phrase}"
-            message += f": {'; '.join(reasons)}." if reasons else ": its reports list them but give no number."
-        else:
-            message = f"{context.name} publishes no {noun} by kind{context.scope_phrase}."
-        return empty_chart("company-requests", state, message, subtitle, controls)
+        return empty_chart("company-requests", state, _nothing_to_draw(context, noun, chosen), subtitle, controls)
     breaks = ordered_breaks(context.breaks() + _category_breaks(series, context.spans, context.name))
-    traces: list[go.BaseTraceType] = []
-    for kind, points in series.items():
-        style = request_type_style(kind)
-        label = type_label(kind)
-        traces.append(line_trace(label, points, colour=style.colour, dash=style.dash, symbol=style.symbol))
-        band = band_trace(label, points, colour=style.colour, pattern=style.pattern, showlegend=False)
-        if band is not None:
-            traces.append(band)
-    figure = figure_json(traces, base_layout(y_title=measure_label(measure), **break_marks(breaks)))
+    figure = figure_json(_kind_traces(series), base_layout(y_title=measure_label(measure), **break_marks(breaks)))
     title, summary = _requests_finding(context.name, series, measure, jurisdiction)
     return Chart(
         slug="company-requests",
@@ -213,21 +198,44 @@ def company_requests(state: dict[str, str]) -> Chart:
         figure=figure,
         columns=COMPARISON_COLUMNS,
         rows=_point_rows(series, jurisdiction, measure),
-        notes=[
-            *numbered(breaks),
-            "A period without the figure is a gap in the line, never a zero.",
-            *([f"{measure_label(measure)}: {MEASURE_DEFINITIONS[measure]}"] if measure in MEASURE_DEFINITIONS else []),
-            *(
-                ["National-security demands are published only as ranges; they have their own chart below."]
-                if any(r.request_type in BAND_TYPES for r in rows)
-                else []
-            ),
-        ],
+        notes=[*numbered(breaks), *_requests_notes(measure, has_bands=any(r.request_type in BAND_TYPES for r in rows))],
         sources=load_sources(i for points in series.values() for p in points for i in p.source_ids),
         data_updated=data_updated(),
         controls=controls,
         highlights=[p for points in series.values() if (p := latest_point(points))],
     )
+
+
+def _nothing_to_draw(context: Context, noun: str, chosen: list[Row]) -> str:
+    """Why the chart is empty. Listed but not given (Amazon's reports drawn as images) is not the same as
+    never published."""
+    if not chosen:
+        return f"{context.name} publishes no {noun} by kind{context.scope_phrase}."
+    reasons = sorted({r.note for r in chosen if r.note})
+    message = f"No figure yet for {context.name}'s {noun}{context.scope_phrase}"
+    return message + (f": {'; '.join(reasons)}." if reasons else ": its reports list them but give no number.")
+
+
+def _kind_traces(series: dict[str, list[Point]]) -> list[go.BaseTraceType]:
+    """A line per kind of demand, told apart by colour, dash and marker, with its bands as shaded spans."""
+    traces: list[go.BaseTraceType] = []
+    for kind, points in series.items():
+        style = request_type_style(kind)
+        label = type_label(kind)
+        traces.append(line_trace(label, points, colour=style.colour, dash=style.dash, symbol=style.symbol))
+        band = band_trace(label, points, colour=style.colour, pattern=style.pattern, showlegend=False)
+        if band is not None:
+            traces.append(band)
+    return traces
+
+
+def _requests_notes(measure: str, *, has_bands: bool) -> list[str]:
+    notes = ["A period without the figure is a gap in the line, never a zero."]
+    if measure in MEASURE_DEFINITIONS:
+        notes.append(f"{measure_label(measure)}: {MEASURE_DEFINITIONS[measure]}")
+    if has_bands:
+        notes.append("National-security demands are published only as ranges; they have their own chart below.")
+    return notes
 
 
 def _requests_finding(name: str, series: dict[str, list[Point]], measure: str, jurisdiction: str) -> tuple[str, str]:
@@ -302,6 +310,33 @@ def company_national_security(state: dict[str, str]) -> Chart:
     if not series:
         message = f"{context.name} publishes no {noun}{context.scope_phrase}."
         return empty_chart("company-national-security", state, message, subtitle, controls)
+    breaks = context.breaks()
+    layout = base_layout(y_title=unit.capitalize(), barmode="group", **break_marks(breaks))
+    figure = figure_json(_band_traces(series), layout)
+    title, summary = _national_security_finding(context.name, series, unit)
+    return Chart(
+        slug="company-national-security",
+        params=state,
+        title=title,
+        subtitle=subtitle,
+        summary=summary,
+        figure=figure,
+        columns=COMPARISON_COLUMNS,
+        rows=_point_rows(series, "US", unit),
+        notes=[
+            *numbered(breaks),
+            "U.S. law lets companies publish national-security demands only as ranges (0–249, 0–499, …), often "
+            "with a delay of six months or more; each bar spans the range, from its minimum to its maximum.",
+            "A range is not a number: two equal ranges do not mean the number stayed the same.",
+        ],
+        sources=load_sources(i for points in series.values() for p in points for i in p.source_ids),
+        data_updated=data_updated(),
+        controls=controls,
+    )
+
+
+def _band_traces(series: dict[str, list[Point]]) -> list[go.BaseTraceType]:
+    """A bar spanning each range (a pattern per kind), and a marker where a figure is exact."""
     traces: list[go.BaseTraceType] = []
     for kind, points in series.items():
         style = request_type_style(kind)
@@ -322,8 +357,11 @@ def company_national_security(state: dict[str, str]) -> Chart:
                     hovertemplate="%{text}<extra></extra>",
                 )
             )
-    breaks = context.breaks()
-    figure = figure_json(traces, base_layout(y_title=unit.capitalize(), barmode="group", **break_marks(breaks)))
+    return traces
+
+
+def _national_security_finding(name: str, series: dict[str, list[Point]], unit: str) -> tuple[str, str]:
+    """The latest ranges as the title, and the first such figure beside them in the summary."""
     latest = {kind: p for kind, points in series.items() if (p := latest_point(points))}
     newest = max(p.span.end for p in latest.values())
     recent = [(k, p) for k, p in latest.items() if p.span.end == newest]
@@ -331,30 +369,12 @@ def company_national_security(state: dict[str, str]) -> Chart:
         (p for points in series.values() for p in points if p.status != "not reported"), key=lambda p: p.span.start
     )
     kind, point = recent[0]
-    title = f"{context.name} reported {point.text} {type_noun(kind)} in {point.span.label}" + (
+    title = f"{name} reported {point.text} {type_noun(kind)} in {point.span.label}" + (
         " — a range, as U.S. law requires" if point.status == "band" else ""
     )
     summary = (
-        f"In {point.span.label}, {context.name} reported "
+        f"In {point.span.label}, {name} reported "
         + ", ".join(f"{p.text} {type_noun(k)}" for k, p in recent)
         + f" ({unit}); its first such figure, for {first.span.label}, was {first.text}."
     )
-    return Chart(
-        slug="company-national-security",
-        params=state,
-        title=title,
-        subtitle=subtitle,
-        summary=summary,
-        figure=figure,
-        columns=COMPARISON_COLUMNS,
-        rows=_point_rows(series, "US", unit),
-        notes=[
-            *numbered(breaks),
-            "U.S. law lets companies publish national-security demands only as ranges (0–249, 0–499, …), often "
-            "with a delay of six months or more; each bar spans the range, from its minimum to its maximum.",
-            "A range is not a number: two equal ranges do not mean the number stayed the same.",
-        ],
-        sources=load_sources(i for points in series.values() for p in points for i in p.source_ids),
-        data_updated=data_updated(),
-        controls=controls,
-    )
+    return title, summary

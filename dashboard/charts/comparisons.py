@@ -122,19 +122,7 @@ def requests_over_time(state: dict[str, str]) -> Chart:
     request_type, jurisdiction, measure = state["type"], state["jurisdiction"], state["measure"]
     check_jurisdiction(jurisdiction)
     summing = request_type == TOTAL and measure == "requests"
-    types = TOTAL_TYPES if summing else ({"all"} if request_type == TOTAL else {request_type})
-    spans = spans_of(ReportingPeriod.objects.chart_timeline(scope="total"))
-    figures = Figure.objects.for_comparison(jurisdiction=jurisdiction, measures=[measure], request_types=types)
-    rows = rows_of(figures, spans)
-
-    def point_of(span: Span, period_rows: list[Row]) -> Point:
-        if summing:
-            if not period_rows:
-                return Point(span, basis=ABSENT)
-            return total_point(span, {row.request_type: row for row in period_rows})
-        return figure_point(span, period_rows[0] if period_rows else None)
-
-    series = _company_series(spans, rows, point_of)
+    series = _count_series(request_type, jurisdiction, measure, summing=summing)
     noun = f"{noun_for(request_type, measure)} {from_whom(jurisdiction)}"
     latest = {company: p for company, points in series.items() if (p := latest_point(points))}
 
@@ -153,56 +141,66 @@ def requests_over_time(state: dict[str, str]) -> Chart:
     leader = max(latest.values(), key=point_size)
     breaks = ordered_breaks(length_breaks(spans_of_series(series)) + basis_breaks(_by_name(series)))
     layout = base_layout(y_title=dict(COUNT_MEASURES)[measure], **break_marks(breaks))
-    figure = figure_json(_comparison_traces(series, noun_for(request_type, measure)), layout)
     ordered = sorted(latest.values(), key=point_size, reverse=True)
-    summary = (
-        f"Latest {noun}: "
-        + "; ".join(f"{p.span.company_name} {p.text} in {p.span.label}" for p in ordered)
-        + "."
-        + _stale_sentence(series, latest)
-    )
-    definition = REQUEST_TYPE_DEFINITIONS.get("all" if request_type == TOTAL else request_type, "")
-    notes = [
-        *numbered(breaks),
-        "A period a company did not report, or a figure its report does not give, is a gap in the line, never a zero.",
-        *(
-            ["Ranges (bands) are drawn as shaded bars from their minimum to their maximum."]
-            if _has_bands(series)
-            else []
-        ),
-        *([f"{type_label(request_type)}: {definition}"] if definition else []),
-        *(
-            [
-                "Where a company publishes no total, the figure is the sum of the kinds its report lists (hover a "
-                "point, or see the table)"
-                + (
-                    f"; the kinds listed change from report to report for {' and '.join(changing)}."
-                    if (changing := changing_sums(_by_name(series)))
-                    else "."
-                ),
-                "Companies count differently: a sum of the kinds a company lists is not always its own total, and "
-                "companies disagree on whether emergency and preservation requests count. Compare trends within a "
-                "company before comparing companies.",
-            ]
-            if summing
-            else []
-        ),
-    ]
     return Chart(
         slug="requests-over-time",
         params=state,
         title=f"{leader.span.company_name} reported the most {noun}: {leader.text} in {leader.span.label}",
         subtitle=subtitle,
-        summary=summary,
-        figure=figure,
+        summary=f"Latest {noun}: "
+        + "; ".join(f"{p.span.company_name} {p.text} in {p.span.label}" for p in ordered)
+        + "."
+        + _stale_sentence(series, latest),
+        figure=figure_json(_comparison_traces(series, noun_for(request_type, measure)), layout),
         columns=COMPARISON_COLUMNS,
         rows=_comparison_rows(series, jurisdiction, request_type, measure),
-        notes=notes,
+        notes=[*numbered(breaks), *_count_notes(series, request_type, summing=summing)],
         sources=load_sources(i for points in series.values() for p in points for i in p.source_ids),
         data_updated=data_updated(),
         controls=controls,
         highlights=[h for _, points in sorted(series.items()) if (h := highlight(points))],
     )
+
+
+def _count_series(request_type: str, jurisdiction: str, measure: str, *, summing: bool) -> dict[str, list[Point]]:
+    """Each company's points for the chart: its own figure, or the sum of the kinds it lists (a fixed number of
+    queries)."""
+    types = TOTAL_TYPES if summing else ({"all"} if request_type == TOTAL else {request_type})
+    spans = spans_of(ReportingPeriod.objects.chart_timeline(scope="total"))
+    figures = Figure.objects.for_comparison(jurisdiction=jurisdiction, measures=[measure], request_types=types)
+    rows = rows_of(figures, spans)
+
+    def point_of(span: Span, period_rows: list[Row]) -> Point:
+        if summing:
+            if not period_rows:
+                return Point(span, basis=ABSENT)
+            return total_point(span, {row.request_type: row for row in period_rows})
+        return figure_point(span, period_rows[0] if period_rows else None)
+
+    return _company_series(spans, rows, point_of)
+
+
+def _count_notes(series: dict[str, list[Point]], request_type: str, *, summing: bool) -> list[str]:
+    """What a reader must know to read the chart: gaps, bands, the kind's definition, how sums are made."""
+    definition = REQUEST_TYPE_DEFINITIONS.get("all" if request_type == TOTAL else request_type, "")
+    notes = [
+        "A period a company did not report, or a figure its report does not give, is a gap in the line, never a zero."
+    ]
+    if _has_bands(series):
+        notes.append("Ranges (bands) are drawn as shaded bars from their minimum to their maximum.")
+    if definition:
+        notes.append(f"{type_label(request_type)}: {definition}")
+    if summing:
+        changing = changing_sums(_by_name(series))
+        notes += [
+            "Where a company publishes no total, the figure is the sum of the kinds its report lists (hover a "
+            "point, or see the table)"
+            + (f"; the kinds listed change from report to report for {' and '.join(changing)}." if changing else "."),
+            "Companies count differently: a sum of the kinds a company lists is not always its own total, and "
+            "companies disagree on whether emergency and preservation requests count. Compare trends within a "
+            "company before comparing companies.",
+        ]
+    return notes
 
 
 def spans_of_series(series: dict[str, list[Point]]) -> list[Span]:
@@ -240,29 +238,7 @@ def _stale_sentence(series: dict[str, list[Point]], latest: dict[str, Point]) ->
 def share_over_time(state: dict[str, str]) -> Chart:
     request_type, jurisdiction = state["type"], state["jurisdiction"]
     check_jurisdiction(jurisdiction)
-    wanted = "all" if request_type == TOTAL else request_type
-    measures = (
-        "requests",
-        "some-data-pct",
-        "some-data",
-        "full-response",
-        "partial-response",
-        "no-response",
-        "content-disclosed",
-        "non-content-disclosed",
-    )
-    spans = spans_of(ReportingPeriod.objects.chart_timeline(scope="total"))
-    figures = Figure.objects.for_comparison(jurisdiction=jurisdiction, measures=measures, request_types=[wanted])
-    rows = rows_of(figures, spans)
-
-    def point_of(span: Span, period_rows: list[Row]) -> Point:
-        share = share_of({row.measure: row for row in period_rows})
-        ids = tuple(sorted({row.source_id for row in period_rows if row.source_id}))
-        if share is None:
-            return Point(span, basis="not reported", percent=True, source_ids=ids)
-        return Point(span, value=share.value, basis=share.basis, percent=True, base=share.base, source_ids=ids)
-
-    series = {c: points for c, points in _company_series(spans, rows, point_of).items() if latest_point(points)}
+    series = _share_series("all" if request_type == TOTAL else request_type, jurisdiction)
     noun = f"{noun_for(request_type)} {from_whom(jurisdiction)}"
     subtitle = f"Share of {noun} for which the company handed over some data, per reporting period (%)."
     controls = [static_control(TYPE, request_type)]
@@ -289,27 +265,9 @@ def share_over_time(state: dict[str, str]) -> Chart:
         + "; ".join(f"{p.span.company_name} {p.text} in {p.span.label}" for p in ordered)
         + ".",
         figure=figure,
-        columns=[
-            *COMPARISON_COLUMNS[:7],
-            Column("share_pct", "Share with some data (%)", "number"),
-            Column("base", "Of requests", "number"),
-            Column("status", "Status"),
-            Column("basis", "How obtained"),
-        ],
+        columns=SHARE_COLUMNS,
         rows=[
-            [
-                p.span.company_name,
-                p.span.label,
-                p.span.start,
-                p.span.end,
-                jurisdiction,
-                request_type,
-                "some-data-pct",
-                p.value,
-                p.base,
-                p.status,
-                p.basis,
-            ]
+            [*_row_start(p, jurisdiction, request_type), "some-data-pct", p.value, p.base, p.status, p.basis]
             for points in series.values()
             for p in points
         ],
@@ -322,3 +280,45 @@ def share_over_time(state: dict[str, str]) -> Chart:
         data_updated=data_updated(),
         controls=controls,
     )
+
+
+#: What a share is computed from, when a company gives counts rather than its own percentage.
+SHARE_MEASURES = (
+    "requests",
+    "some-data-pct",
+    "some-data",
+    "full-response",
+    "partial-response",
+    "no-response",
+    "content-disclosed",
+    "non-content-disclosed",
+)
+SHARE_COLUMNS = [
+    *COMPARISON_COLUMNS[:7],
+    Column("share_pct", "Share with some data (%)", "number"),
+    Column("base", "Of requests", "number"),
+    Column("status", "Status"),
+    Column("basis", "How obtained"),
+]
+
+
+def _share_series(request_type: str, jurisdiction: str) -> dict[str, list[Point]]:
+    """Each company's share answered with some data, per period; companies that never give one are left out."""
+    spans = spans_of(ReportingPeriod.objects.chart_timeline(scope="total"))
+    figures = Figure.objects.for_comparison(
+        jurisdiction=jurisdiction, measures=SHARE_MEASURES, request_types=[request_type]
+    )
+    rows = rows_of(figures, spans)
+
+    def point_of(span: Span, period_rows: list[Row]) -> Point:
+        share = share_of({row.measure: row for row in period_rows})
+        ids = tuple(sorted({row.source_id for row in period_rows if row.source_id}))
+        if share is None:
+            return Point(span, basis="not reported", percent=True, source_ids=ids)
+        return Point(span, value=share.value, basis=share.basis, percent=True, base=share.base, source_ids=ids)
+
+    return {c: points for c, points in _company_series(spans, rows, point_of).items() if latest_point(points)}
+
+
+def _row_start(point: Point, jurisdiction: str, request_type: str) -> list[object]:
+    return [point.span.company_name, point.span.label, point.span.start, point.span.end, jurisdiction, request_type]

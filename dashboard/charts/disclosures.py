@@ -112,65 +112,76 @@ def timeline_figure(items: Sequence[EmergencyDisclosure]) -> dict[str, Any]:
     legend_done: set[str] = set()
     biggest = max((p.item.count for p in placed), default=1)
     for entry in placed:
-        item, y = entry.item, top - entry.row
-        slug, name = item.company.slug, item.company.name
+        item = entry.item
+        slug = item.company.slug
         common = {
             "legendgroup": slug,
-            "name": name,
+            "name": item.company.name,
             "showlegend": slug not in legend_done,
             "hovertemplate": _hover(item) + "<extra></extra>",
         }
         legend_done.add(slug)
-        if item.date_end > item.date_start:
-            # Thickness grows with the count (8 to 22 px) so a batch of 11 reads heavier than one of 2.
-            width = 8 + round(14 * item.count / biggest)
-            traces.append(
-                {
-                    "type": "scatter",
-                    "mode": "lines",
-                    "x": [item.date_start.isoformat(), item.date_end.isoformat()],
-                    "y": [y, y],
-                    "line": {"color": colours[slug], "width": width},
-                    **common,
-                }
-            )
-        middle = item.date_start + (item.date_end - item.date_start) / 2
-        is_day = item.date_end == item.date_start
+        traces += _item_traces(item, top - entry.row, colours[slug], common, biggest)
+    return {"data": traces, "layout": _layout(placed, labels)}
+
+
+def _item_traces(
+    item: EmergencyDisclosure, y: int, colour: str, common: dict[str, Any], biggest: int
+) -> list[dict[str, Any]]:
+    """One record on the timeline: a bar over a batch's date range, a point (or the bar's hover) in its middle,
+    and its count above it when there is more than one."""
+    traces: list[dict[str, Any]] = []
+    slug, name = item.company.slug, item.company.name
+    if item.date_end > item.date_start:
+        # Thickness grows with the count (8 to 22 px) so a batch of 11 reads heavier than one of 2.
+        width = 8 + round(14 * item.count / biggest)
         traces.append(
             {
                 "type": "scatter",
-                "mode": "markers",
-                "x": [middle.isoformat()],
-                "y": [y],
-                "marker": {
-                    "color": colours[slug],
-                    "size": 13 if is_day else 1,
-                    "symbol": "diamond",
-                    # A batch's midpoint only carries its hover text: no visible dot on the bar.
-                    "line": {"width": 1 if is_day else 0, "color": "#ffffff"},
-                    "opacity": 1 if is_day else 0,
-                },
-                **(common | {"showlegend": common["showlegend"] and is_day}),
+                "mode": "lines",
+                "x": [item.date_start.isoformat(), item.date_end.isoformat()],
+                "y": [y, y],
+                "line": {"color": colour, "width": width},
+                **common,
             }
         )
-        if item.count > 1:
-            # The count sits above the bar (or point), clear of its thickness, so it reads on any colour.
-            traces.append(
-                {
-                    "type": "scatter",
-                    "mode": "text",
-                    "x": [middle.isoformat()],
-                    "y": [y + 0.25],
-                    "text": [format_number(item.count)],
-                    "textfont": {"size": 13},
-                    "cliponaxis": False,
-                    "hoverinfo": "skip",
-                    "showlegend": False,
-                    "legendgroup": slug,
-                    "name": name,
-                }
-            )
-    return {"data": traces, "layout": _layout(placed, labels)}
+    middle = item.date_start + (item.date_end - item.date_start) / 2
+    is_day = item.date_end == item.date_start
+    traces.append(
+        {
+            "type": "scatter",
+            "mode": "markers",
+            "x": [middle.isoformat()],
+            "y": [y],
+            "marker": {
+                "color": colour,
+                "size": 13 if is_day else 1,
+                "symbol": "diamond",
+                # A batch's midpoint only carries its hover text: no visible dot on the bar.
+                "line": {"width": 1 if is_day else 0, "color": "#ffffff"},
+                "opacity": 1 if is_day else 0,
+            },
+            **(common | {"showlegend": common["showlegend"] and is_day}),
+        }
+    )
+    if item.count > 1:
+        # The count sits above the bar (or point), clear of its thickness, so it reads on any colour.
+        traces.append(
+            {
+                "type": "scatter",
+                "mode": "text",
+                "x": [middle.isoformat()],
+                "y": [y + 0.25],
+                "text": [format_number(item.count)],
+                "textfont": {"size": 13},
+                "cliponaxis": False,
+                "hoverinfo": "skip",
+                "showlegend": False,
+                "legendgroup": slug,
+                "name": name,
+            }
+        )
+    return traces
 
 
 def _layout(placed: Sequence[Placed], labels: list[str]) -> dict[str, Any]:

@@ -73,6 +73,66 @@ def _outcome_set(measures: dict[str, Row]) -> tuple[str, ...]:
 def company_outcomes(state: dict[str, str]) -> Chart:
     context, jurisdiction = Context(state), state["jurisdiction"]
     check_jurisdiction(jurisdiction)
+    by_type, drawable = _outcome_rows(context, jurisdiction)
+    answered = sorted((kind for kind, periods in drawable.items() if periods), key=request_type_sort_key)
+    request_type = state["type"] or _default_outcome_type(drawable, answered)
+    state = {**state, "type": request_type}
+    controls = [Control("type", "Request type", tuple(Option(t, type_label(t)) for t in answered), request_type)]
+    if answered and request_type not in answered:
+        raise ChartParamError(
+            f"{context.name} publishes no outcome for “{request_type[:40]}” here; try {', '.join(answered)}."
+        )
+    noun = f"{noun_for(request_type)} {from_whom(jurisdiction)}" if request_type else "demands"
+    subtitle = f"{context.name}{context.scope_phrase}: how it answered {noun}, as a share of them, per period (%)."
+    if not answered:
+        message = f"{context.name} publishes no outcome of demands {from_whom(jurisdiction)}{context.scope_phrase}."
+        return empty_chart("company-outcomes", state, message, subtitle, controls)
+    periods = group(by_type[(request_type,)], "start", "end")
+    traces, table, shares = _outcome_traces(context.spans, periods)
+    figure = figure_json(traces, base_layout(y_title="Share of requests", percent=True, barmode="stack"))
+    title, summary = _outcome_finding(context.name, noun, shares)
+    return Chart(
+        slug="company-outcomes",
+        params=state,
+        title=title,
+        subtitle=subtitle,
+        summary=summary,
+        figure=figure,
+        columns=OUTCOME_COLUMNS,
+        rows=[
+            [context.name, span.label, span.start, span.end, jurisdiction, request_type, *rest] for span, rest in table
+        ],
+        notes=OUTCOME_NOTES,
+        sources=load_sources(r.source_id for r in by_type[(request_type,)] if r.source_id),
+        data_updated=data_updated(),
+        controls=controls,
+        highlights=[share for _, share in shares[-1:]],
+    )
+
+
+OUTCOME_COLUMNS = [
+    Column("company", "Company"),
+    Column("period", "Period"),
+    Column("period_start", "Start", "date"),
+    Column("period_end", "End", "date"),
+    Column("jurisdiction", "Government"),
+    Column("request_type", "Request type"),
+    Column("measure", "Outcome"),
+    Column("value", "Count", "number"),
+    Column("requests", "Of requests", "number"),
+    Column("share_pct", "Share (%)", "number"),
+    Column("basis", "How obtained"),
+]
+OUTCOME_NOTES = [
+    "Shares are computed from the counts the company publishes, with the number of requests as their base; "
+    "where it publishes only a percentage, that percentage is drawn as published.",
+    "Companies define a full or partial answer differently; compare a company with itself over time.",
+    "A period without outcome figures has no bar, never a zero.",
+]
+
+
+def _outcome_rows(context: Context, jurisdiction: str) -> tuple[dict[tuple[Any, ...], list[Row]], dict[str, list[Any]]]:
+    """The company's outcome rows by kind of demand, and for each kind the periods that can be drawn."""
     rows = [
         r
         for r in rows_of(
@@ -90,71 +150,24 @@ def company_outcomes(state: dict[str, str]) -> Chart:
         ]
         for (kind,), kind_rows in by_type.items()
     }
-    answered = sorted((kind for kind, periods in drawable.items() if periods), key=request_type_sort_key)
-    request_type = state["type"] or _default_outcome_type(drawable, answered)
-    state = {**state, "type": request_type}
-    controls = [Control("type", "Request type", tuple(Option(t, type_label(t)) for t in answered), request_type)]
-    if answered and request_type not in answered:
-        raise ChartParamError(
-            f"{context.name} publishes no outcome for “{request_type[:40]}” here; try {', '.join(answered)}."
-        )
-    noun = f"{noun_for(request_type)} {from_whom(jurisdiction)}" if request_type else "demands"
-    subtitle = f"{context.name}{context.scope_phrase}: how it answered {noun}, as a share of them, per period (%)."
-    if not answered:
-        message = f"{context.name} publishes no outcome of demands {from_whom(jurisdiction)}{context.scope_phrase}."
-        return empty_chart("company-outcomes", state, message, subtitle, controls)
-    periods = group(by_type[(request_type,)], "start", "end")
-    traces, table, shares = _outcome_traces(context.spans, periods)
-    figure = figure_json(traces, base_layout(y_title="Share of requests", percent=True, barmode="stack"))
-    latest_span, latest_share = shares[-1] if shares else (None, None)
-    if latest_share is not None and latest_span is not None:
-        title = (
-            f"{context.name} handed over data for {format_percent(latest_share.value)} of {noun} in {latest_span.label}"
-        )
-        base = f" ({format_percent(latest_share.value, base=latest_share.base)})" if latest_share.base else ""
-        summary = (
-            f"In {latest_span.label}, {context.name} handed over some data for {format_percent(latest_share.value)} "
-            f"of {noun}{base}; {latest_share.basis}."
-        )
-        if len(shares) > 1:
-            first_span, first_share = shares[0]
-            summary += f" In {first_span.label} the share was {format_percent(first_share.value)}."
-    else:
-        title = summary = f"{context.name}'s outcomes of {noun}, period by period."
-    return Chart(
-        slug="company-outcomes",
-        params=state,
-        title=title,
-        subtitle=subtitle,
-        summary=summary,
-        figure=figure,
-        columns=[
-            Column("company", "Company"),
-            Column("period", "Period"),
-            Column("period_start", "Start", "date"),
-            Column("period_end", "End", "date"),
-            Column("jurisdiction", "Government"),
-            Column("request_type", "Request type"),
-            Column("measure", "Outcome"),
-            Column("value", "Count", "number"),
-            Column("requests", "Of requests", "number"),
-            Column("share_pct", "Share (%)", "number"),
-            Column("basis", "How obtained"),
-        ],
-        rows=[
-            [context.name, span.label, span.start, span.end, jurisdiction, request_type, *rest] for span, rest in table
-        ],
-        notes=[
-            "Shares are computed from the counts the company publishes, with the number of requests as their base; "
-            "where it publishes only a percentage, that percentage is drawn as published.",
-            "Companies define a full or partial answer differently; compare a company with itself over time.",
-            "A period without outcome figures has no bar, never a zero.",
-        ],
-        sources=load_sources(r.source_id for r in by_type[(request_type,)] if r.source_id),
-        data_updated=data_updated(),
-        controls=controls,
-        highlights=[share for _, share in shares[-1:]],
+    return by_type, drawable
+
+
+def _outcome_finding(name: str, noun: str, shares: list[Any]) -> tuple[str, str]:
+    """The latest share handed over as the title; the summary adds its base, how it was obtained, the first."""
+    if not shares:
+        return (f"{name}'s outcomes of {noun}, period by period.",) * 2
+    latest_span, latest_share = shares[-1]
+    title = f"{name} handed over data for {format_percent(latest_share.value)} of {noun} in {latest_span.label}"
+    base = f" ({format_percent(latest_share.value, base=latest_share.base)})" if latest_share.base else ""
+    summary = (
+        f"In {latest_span.label}, {name} handed over some data for {format_percent(latest_share.value)} "
+        f"of {noun}{base}; {latest_share.basis}."
     )
+    if len(shares) > 1:
+        first_span, first_share = shares[0]
+        summary += f" In {first_span.label} the share was {format_percent(first_share.value)}."
+    return title, summary
 
 
 def _default_outcome_type(drawable: dict[str, list[Any]], answered: list[str]) -> str:

@@ -7,6 +7,7 @@ import datetime as dt
 import re
 from collections import Counter
 from decimal import Decimal
+from typing import Any
 
 from django.urls import reverse
 
@@ -110,12 +111,47 @@ def ranking(
 
 def ranking_chart(slug: str, state: dict[str, str], by_country: dict[str, dict[str, Point]], label: str) -> Chart:
     """Horizontal bars: the governments with the most requests, each company's figure stacked."""
+    top = sorted(by_country, key=lambda code: (-_size(by_country[code]), code))[:RANKING_SIZE]
+    leader_points = sorted(by_country[top[0]].values(), key=point_size, reverse=True)
+    return Chart(
+        slug=slug,
+        params=state,
+        title=f"{jurisdiction_name(top[0])} made the most requests in {label}: "
+        + ", ".join(f"{format_number(point_size(p))} to {p.span.company_name}" for p in leader_points[:3]),
+        subtitle=f"Requests for user data per government in {label}, top {len(top)}; each company's own figure.",
+        summary=_ranking_summary(by_country, top, label),
+        figure=figure_json(_ranking_traces(by_country, top), _ranking_layout(len(top))),
+        columns=RANKING_COLUMNS,
+        rows=[
+            [
+                *(rank, code, jurisdiction_name(code), p.span.company_name, p.span.label, p.span.start, p.span.end),
+                *(p.value, p.low, p.high, p.status, p.basis),
+            ]
+            for rank, code in enumerate(top, start=1)
+            for p in sorted(by_country[code].values(), key=lambda p: p.span.company_name)
+        ],
+        notes=RANKING_NOTES,
+        sources=load_sources(i for code in top for p in by_country[code].values() for i in p.source_ids),
+        data_updated=data_updated(),
+    )
 
-    def size(points: dict[str, Point]) -> Decimal:
-        return sum((point_size(p) for p in points.values()), Decimal(0))
 
-    top = sorted(by_country, key=lambda code: (-size(by_country[code]), code))[:RANKING_SIZE]
-    companies = sorted({slug for code in top for slug in by_country[code]}, key=lambda s: s)
+RANKING_NOTES = [
+    "Bars stack each company's own figure for the government; companies count requests differently, so "
+    "the length of a bar is not a number any company published.",
+    "Where a company publishes no total for a country, its figure is the sum of the kinds it reports there.",
+    f"Only the {RANKING_SIZE} governments with the most requests are shown; every country is in the open "
+    "data (/data/figures.csv).",
+]
+
+
+def _size(points: dict[str, Point]) -> Decimal:
+    return sum((point_size(p) for p in points.values()), Decimal(0))
+
+
+def _ranking_traces(by_country: dict[str, dict[str, Point]], top: list[str]) -> list[Any]:
+    """One bar trace per company, its figure for each government in the top, in the company's colour."""
+    companies = sorted({slug for code in top for slug in by_country[code]})
     names = {s: next(p.span.company_name for c in top for k, p in by_country[c].items() if k == s) for s in companies}
     traces = []
     for company in sorted(companies, key=lambda s: names[s]):
@@ -137,35 +173,22 @@ def ranking_chart(slug: str, state: dict[str, str], by_country: dict[str, dict[s
                 marker={"color": company_colour(company, companies)},
             )
         )
-    height = 140 + 28 * len(top)
-    layout = base_layout(height=height, barmode="stack")
+    return traces
+
+
+def _ranking_layout(count: int) -> Any:
+    layout = base_layout(height=140 + 28 * count, barmode="stack")
     layout.update(
         xaxis={"type": "linear", "tickformat": ",.0f", "title": {"text": "Requests"}, "rangemode": "tozero"},
         yaxis={"type": "category", "automargin": True, "tickformat": "", "range": None, "title": {"text": ""}},
         margin={"l": 8, "r": 16, "t": 16, "b": 48},
         legend={"orientation": "h", "x": 0, "y": -0.12, "xanchor": "left", "yanchor": "top", "traceorder": "normal"},
     )
-    rows = [
-        [
-            rank,
-            code,
-            jurisdiction_name(code),
-            p.span.company_name,
-            p.span.label,
-            p.span.start,
-            p.span.end,
-            p.value,
-            p.low,
-            p.high,
-            p.status,
-            p.basis,
-        ]
-        for rank, code in enumerate(top, start=1)
-        for p in sorted(by_country[code].values(), key=lambda p: p.span.company_name)
-    ]
-    leader = top[0]
-    leader_points = sorted(by_country[leader].values(), key=point_size, reverse=True)
-    summary = (
+    return layout
+
+
+def _ranking_summary(by_country: dict[str, dict[str, Point]], top: list[str], label: str) -> str:
+    return (
         f"In {label}, the governments with the most requests were "
         + "; ".join(
             f"{jurisdiction_name(code)} ("
@@ -177,26 +200,6 @@ def ranking_chart(slug: str, state: dict[str, str], by_country: dict[str, dict[s
             for code in top[:5]
         )
         + "."
-    )
-    return Chart(
-        slug=slug,
-        params=state,
-        title=f"{jurisdiction_name(leader)} made the most requests in {label}: "
-        + ", ".join(f"{format_number(point_size(p))} to {p.span.company_name}" for p in leader_points[:3]),
-        subtitle=f"Requests for user data per government in {label}, top {len(top)}; each company's own figure.",
-        summary=summary,
-        figure=figure_json(traces, layout),
-        columns=RANKING_COLUMNS,
-        rows=rows,
-        notes=[
-            "Bars stack each company's own figure for the government; companies count requests differently, so "
-            "the length of a bar is not a number any company published.",
-            "Where a company publishes no total for a country, its figure is the sum of the kinds it reports there.",
-            f"Only the {RANKING_SIZE} governments with the most requests are shown; every country is in the open "
-            "data (/data/figures.csv).",
-        ],
-        sources=load_sources(i for code in top for p in by_country[code].values() for i in p.source_ids),
-        data_updated=data_updated(),
     )
 
 
