@@ -24,7 +24,7 @@ from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
 
-from reports import importers, services
+from reports import importers, planning, services
 from reports.importers.base import DocumentError
 from reports.models import ImportRun
 from reports.periods import period_label
@@ -133,7 +133,7 @@ def upload_view(model_admin: ModelAdmin, request: HttpRequest) -> HttpResponse:
         filename = PurePath(upload.name or "upload").name[-200:]
         fmt = form.cleaned_data["format"] or None
         try:
-            plan = services.preview_document(data=data, filename=filename, fmt=fmt)
+            plan = planning.preview_document(data=data, filename=filename, fmt=fmt)
         except DocumentError as error:
             form.add_error("document", error.describe())
         except Exception as error:  # a reader library failing on a strange file: a message, never a 500
@@ -185,7 +185,7 @@ def _apply_or_cancel(model_admin: ModelAdmin, request: HttpRequest) -> HttpRespo
     return HttpResponseRedirect(reverse("admin:reports_importrun_change", args=[run.pk]))
 
 
-def _preview(plan: services.ImportPlan) -> dict[str, Any]:
+def _preview(plan: planning.ImportPlan) -> dict[str, Any]:
     """What the preview page shows: periods, new figures, changed figures (old → new), counts, warnings."""
     periods: dict[str, PeriodPreview] = {}
     for key, period in plan.periods.items():

@@ -13,7 +13,7 @@ from pathlib import Path
 
 from django.conf import settings
 
-from reports import importers, services
+from reports import bulk, importers, services
 from reports.importers.base import DocumentError, FigureRecord, ParsedDocument, PeriodRecord
 from reports.models import ImportRun, ReportingPeriod, SourceDocument
 from reports.opendata import FIGURE_COLUMNS, FIGURE_EXTRA_COLUMNS, figure_row
@@ -46,7 +46,7 @@ def load(*, publish: bool = True) -> LoadResult:
     """Load sources, figures and disclosures; a second load of the same files writes nothing."""
     result = LoadResult()
     with SOURCES_CSV.open(newline="", encoding="utf-8") as handle:
-        result.sources = len(services.upsert_source_documents(rows=csv.DictReader(handle), reason="bundled dataset"))
+        result.sources = len(bulk.upsert_source_documents(rows=csv.DictReader(handle), reason="bundled dataset"))
     # New periods are imported as drafts, given their details, and only then published, so that a first
     # load records no "correction" of published data.
     for path in (PRIMARY_FIGURES_CSV, SECONDARY_FIGURES_CSV):
@@ -57,14 +57,12 @@ def load(*, publish: bool = True) -> LoadResult:
             result.runs.append(run)
     if PERIODS_CSV.exists() and not result.failed:
         with PERIODS_CSV.open(newline="", encoding="utf-8") as handle:
-            result.periods_updated = services.upsert_period_details(
-                rows=csv.DictReader(handle), reason="bundled dataset"
-            )
+            result.periods_updated = bulk.upsert_period_details(rows=csv.DictReader(handle), reason="bundled dataset")
     new_keys = [key for run in result.runs for key in getattr(run, "new_periods", [])]
     if publish and new_keys:
         services.publish_periods(periods=_periods_by_key(new_keys), user=None, reason="bundled dataset")
     items = json.loads(DISCLOSURES_JSON.read_text(encoding="utf-8"))
-    created, updated = services.upsert_disclosures(items=items, publish=publish, reason="bundled dataset")
+    created, updated = bulk.upsert_disclosures(items=items, publish=publish, reason="bundled dataset")
     result.disclosures_created, result.disclosures_updated = created, updated
     return result
 

@@ -46,7 +46,7 @@ class FetchError(Exception):
         self.message = message
         self.url = url
         self.status = status
-        #: The failed ImportRun, once ``reports.services.refresh_feed`` has recorded it.
+        #: The failed ImportRun, once ``reports.refreshing.refresh_feed`` has recorded it.
         self.run: ImportRun | None = None
         super().__init__(message)
 

@@ -1,4 +1,4 @@
-"""Every write to the published record goes through here.
+"""Every write of a document to the published record goes through here.
 
 The one way in for data: archive the document, parse and validate it, then upsert every figure in
 one transaction under advisory locks, record an ImportRun and bump the cache generation.
@@ -6,17 +6,14 @@ one transaction under advisory locks, record an ImportRun and bump the cache gen
 
 from __future__ import annotations
 
-import datetime as dt
 import hashlib
 import logging
 import zlib
 from collections.abc import Iterable
-from dataclasses import dataclass, field
 from pathlib import PurePath
 from typing import Any
 from urllib.parse import urlsplit
 
-from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.files.base import ContentFile
 from django.db import DatabaseError, IntegrityError, connection, transaction
@@ -24,7 +21,7 @@ from django.db.models import F
 from django.utils import timezone
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
-from reports import fetching, importers
+from reports import importers
 from reports.companies import KNOWN_COMPANIES
 from reports.importers.base import DocumentError, FigureRecord, ParsedDocument, PeriodRecord
 from reports.models import (
@@ -33,21 +30,15 @@ from reports.models import (
     DataGeneration,
     EmergencyDisclosure,
     Figure,
-    ImporterAlias,
     ImportRun,
     ReportingPeriod,
     SourceDocument,
     Status,
 )
+from reports.planning import FIGURE_FIELDS, SELF_SOURCED_FORMATS, ImportPlan, load_aliases, plan_import
 from reports.signals import data_changed
 
 log = logging.getLogger(__name__)
-
-#: Formats whose rows name their own sources: the file itself is not archived as a source.
-SELF_SOURCED_FORMATS = frozenset({"canonical_csv"})
-FIGURE_FIELDS = ("value", "value_min", "value_max", "note")
-PeriodKey = tuple[str, str, dt.date, dt.date]
-FigureKey = tuple[str, str, str]
 
 
 # --- Cache generation ---------------------------------------------------------------------------
@@ -64,159 +55,6 @@ def bump_generation() -> int:
 
 def bump_generation_on_commit() -> None:
     transaction.on_commit(bump_generation)
-
-
-# --- Planning an import (read-only: also the staff preview) -------------------------------------
-
-
-@dataclass
-class FigureChange:
-    period: str
-    key: FigureKey
-    old: str
-    new: str
-
-
-@dataclass
-class ImportPlan:
-    """What applying a parsed document would change, figure by figure."""
-
-    document: ParsedDocument
-    periods: dict[PeriodKey, ReportingPeriod | None]
-    creates: list[tuple[PeriodRecord, FigureRecord]] = field(default_factory=list)
-    updates: list[tuple[Figure, FigureRecord]] = field(default_factory=list)
-    unchanged: int = 0
-    #: Figures staff entered that the document leaves "not reported": kept, never blanked.
-    kept: int = 0
-    changes: list[FigureChange] = field(default_factory=list)
-    #: The kind of document the figures come from; a transcribed copy never overrides the company's own file.
-    source_kind: str = SourceDocument.Kind.PRIMARY
-    #: Figures a lesser source gives differently from the better one they cite (kept as they are).
-    disagreements: list[str] = field(default_factory=list)
-    #: For documents whose rows name their sources (canonical CSV): each source URL's kind.
-    kinds_by_url: dict[str, str] = field(default_factory=dict)
-
-    def kind_of(self, record: PeriodRecord, figure: FigureRecord) -> str:
-        """The kind of source this figure of the document comes from."""
-        if self.document.format in SELF_SOURCED_FORMATS:
-            url = figure.source_url or record.source_url
-            return self.kinds_by_url.get(url, SourceDocument.Kind.PRIMARY)
-        return self.source_kind
-
-    @property
-    def new_periods(self) -> list[PeriodKey]:
-        return [key for key, period in self.periods.items() if period is None]
-
-
-def plan_import(document: ParsedDocument, *, source_kind: str = SourceDocument.Kind.PRIMARY) -> ImportPlan:
-    """Compare a parsed document with the database in two queries, whatever its size."""
-    keys = [record.key for record in document.periods]
-    existing = {
-        (p.company.slug, p.scope, p.start, p.end): p
-        for p in ReportingPeriod.objects.select_related("company", "source").filter(
-            company__slug__in={key[0] for key in keys}, start__in={key[2] for key in keys}
-        )
-    }
-    plan = ImportPlan(document=document, periods={key: existing.get(key) for key in keys}, source_kind=source_kind)
-    if document.format in SELF_SOURCED_FORMATS:
-        urls = {f.source_url or r.source_url for r in document.periods for f in r.figures}
-        plan.kinds_by_url = dict(SourceDocument.objects.filter(url__in=urls).values_list("url", "kind"))
-    found = [p for p in plan.periods.values() if p is not None]
-    # Only the request types the document gives: several documents share a period (Google's and Apple's tables).
-    request_types = {figure.request_type for record in document.periods for figure in record.figures}
-    stored: dict[tuple[int, str, str, str], Figure] = {
-        (f.period_id, f.jurisdiction, f.request_type, f.measure): f
-        for f in Figure.objects.filter(period__in=found, request_type__in=request_types).select_related("source")
-    }
-    for record in document.periods:
-        period = plan.periods[record.key]
-        label = f"{record.company} {record.scope} {record.start}..{record.end}"
-        for figure in record.figures:
-            current = stored.get((period.pk, *figure.key)) if period else None
-            _plan_figure(plan, record, figure, current, period, label)
-    return plan
-
-
-def _plan_figure(
-    plan: ImportPlan,
-    record: PeriodRecord,
-    figure: FigureRecord,
-    current: Figure | None,
-    period: ReportingPeriod | None,
-    label: str,
-) -> None:
-    new_text = _describe(figure.value, figure.value_min, figure.value_max)
-    if current is None:
-        plan.creates.append((record, figure))
-        plan.changes.append(FigureChange(label, figure.key, "", new_text))
-    elif current.kind != "not-reported" and not figure.is_reported:
-        plan.kept += 1
-    elif _rank(plan.kind_of(record, figure)) < _rank(_cited_kind(current, period)):
-        # The company's own file outranks a third party's copy of it, and both outrank the press.
-        plan.kept += 1
-        old_text = _describe(current.value, current.value_min, current.value_max)
-        new_text = _describe(figure.value, figure.value_min, figure.value_max)
-        if old_text != new_text:
-            plan.disagreements.append(
-                f"{label} {'/'.join(figure.key)}: this {plan.kind_of(record, figure)} source gives {new_text}, "
-                f"the {_cited_kind(current, period)} one it cites {old_text}; the figure keeps its better source"
-            )
-    elif tuple(getattr(current, name) for name in FIGURE_FIELDS) == (
-        figure.value,
-        figure.value_min,
-        figure.value_max,
-        figure.note,
-    ) and _keeps_citation(plan, record, figure, current.source or (period.source if period else None)):
-        plan.unchanged += 1
-    else:
-        plan.updates.append((current, figure))
-        old_text = _describe(current.value, current.value_min, current.value_max)
-        if old_text == new_text:
-            cited = current.source or (period.source if period else None)
-            old_text, new_text = f"{old_text} (cited to {cited or 'no document'})", f"{new_text} (cited to this one)"
-        plan.changes.append(FigureChange(label, figure.key, old_text, new_text))
-
-
-def _keeps_citation(plan: ImportPlan, record: PeriodRecord, figure: FigureRecord, cited: SourceDocument | None) -> bool:
-    """Whether an equal figure keeps the document it cites. A row that names its source must cite that one;
-    a document takes over only a figure that a lower-ranked source (or nothing) backs so far: the company's own
-    file over a transcribed copy or the press, a transcribed copy over the press."""
-    if plan.document.format in SELF_SOURCED_FORMATS:
-        url = figure.source_url or record.source_url
-        return not url or (cited is not None and cited.url == url)
-    return cited is not None and _rank(cited.kind) >= _rank(plan.source_kind)
-
-
-#: How far a kind of source is trusted: a figure never moves to a source of a lower rank.
-_SOURCE_RANK = {SourceDocument.Kind.SECONDARY: 0, SourceDocument.Kind.TRANSCRIBED: 1, SourceDocument.Kind.PRIMARY: 2}
-
-
-def _rank(kind: str) -> int:
-    return _SOURCE_RANK.get(kind, -1)  # type: ignore[call-overload]
-
-
-def _cited_kind(figure: Figure, period: ReportingPeriod | None) -> str:
-    cited = figure.source or (period.source if period else None)
-    return cited.kind if cited is not None else ""
-
-
-def load_aliases(fmt: str) -> importers.Aliases:
-    """What staff taught the ``fmt`` importer (ImporterAlias rows), as the plain data importers take."""
-    rows = ImporterAlias.objects.filter(format=fmt).values_list("kind", "normalised", "target")
-    return importers.Aliases({(kind, text): target for kind, text, target in rows})
-
-
-def _describe(value: Any, low: Any, high: Any) -> str:
-    from reports.formatting import format_figure
-
-    return format_figure(value, low, high)
-
-
-def preview_document(*, data: bytes, filename: str, fmt: str | None = None) -> ImportPlan:
-    """Parse and compare without writing anything: what staff see before they apply an upload."""
-    fmt = fmt or importers.detect(data, filename=filename)
-    document = importers.parse(data, filename=filename, fmt=fmt, aliases=load_aliases(fmt))
-    return plan_import(document)
 
 
 # --- Applying an import --------------------------------------------------------------------------
@@ -395,7 +233,7 @@ def _apply(
                 end=record.end,
                 status=Status.PUBLISHED if publish else Status.DRAFT,
             )
-        changed = _set_if_changed(period, published_on=record.published_on or period.published_on)
+        changed = set_if_changed(period, published_on=record.published_on or period.published_on)
         if period_source is not None and _takes_over(period.source if period.source_id else None, period_source):
             pinned += _pin_inherited(period, exclude=updated_ids)
             period.source = period_source
@@ -498,7 +336,7 @@ def _sources_for(document: ParsedDocument) -> dict[str, SourceDocument]:
     return found
 
 
-def _set_if_changed(instance: Any, **values: Any) -> bool:
+def set_if_changed(instance: Any, **values: Any) -> bool:
     changed = False
     for name, value in values.items():
         if getattr(instance, name) != value:
@@ -567,170 +405,3 @@ def publish_disclosures(
         if changed:
             bump_generation_on_commit()
     return changed
-
-
-# --- Source documents and disclosures from structured data (the bundled dataset, staff bulk loads) ---
-
-
-def upsert_source_documents(*, rows: Iterable[dict[str, str]], reason: str) -> dict[str, SourceDocument]:
-    """Create or update SourceDocuments by URL from plain rows; returns them by URL."""
-    rows = list(rows)
-    companies = ensure_companies({row["company"] for row in rows if row.get("company")})
-    existing = {s.url: s for s in SourceDocument.objects.filter(url__in=[row["url"] for row in rows])}
-    result: dict[str, SourceDocument] = {}
-    for row in rows:
-        source = existing.get(row["url"]) or SourceDocument(url=row["url"])
-        changed = _set_if_changed(
-            source,
-            title=row["title"],
-            publisher=row["publisher"],
-            kind=row.get("kind") or SourceDocument.Kind.PRIMARY,
-            company=companies.get(row.get("company", "")),
-            published_on=dt.date.fromisoformat(row["published_on"]) if row.get("published_on") else None,
-            notes=row.get("notes", ""),
-        )
-        if row.get("sha256") and not source.archive:
-            changed |= _set_if_changed(source, sha256=row["sha256"], size=int(row["size"]) if row.get("size") else None)
-        if source.pk is None or changed:
-            source._change_reason = reason  # type: ignore[attr-defined]
-            source.save()
-        result[source.url] = source
-    return result
-
-
-def upsert_period_details(*, rows: Iterable[dict[str, str]], reason: str) -> int:
-    """Set publication dates and methodology notes of existing periods from plain rows (company, scope,
-    period_start, period_end, published_on, notes); notes already there are kept. Returns how many changed."""
-    changed_count = 0
-    with transaction.atomic():
-        for row in rows:
-            key = (row["company"], row["scope"], row["period_start"], row["period_end"])
-            period = ReportingPeriod.objects.filter(
-                company__slug=key[0], scope=key[1], start=key[2], end=key[3]
-            ).first()
-            if period is None:
-                raise DocumentError(f"no period {' '.join(key)}: import its figures first")
-            published_on = dt.date.fromisoformat(row["published_on"]) if row.get("published_on") else None
-            changed = _set_if_changed(period, published_on=published_on or period.published_on)
-            notes = (row.get("notes") or "").strip()
-            if notes and notes not in period.notes:
-                period.notes = (period.notes + "\n" + notes).strip()
-                changed = True
-            if changed:
-                period._change_reason = reason  # type: ignore[attr-defined]
-                period.save()
-                changed_count += 1
-        if changed_count:
-            bump_generation_on_commit()
-    return changed_count
-
-
-def upsert_disclosures(*, items: Iterable[dict[str, Any]], publish: bool, reason: str) -> tuple[int, int]:
-    """Create or update disclosures by (company, title); returns (created, updated)."""
-    created = updated = 0
-    with transaction.atomic():
-        for item in items:
-            fields = dict(item)
-            urls = fields.pop("sources")
-            company = ensure_companies([fields.pop("company")])
-            sources = list(SourceDocument.objects.filter(url__in=urls))
-            if len(sources) != len(set(urls)):
-                missing = set(urls) - {s.url for s in sources}
-                raise DocumentError(
-                    f"disclosure “{fields['title']}” cites unknown sources: {', '.join(sorted(missing))}"
-                )
-            disclosure = EmergencyDisclosure.objects.filter(company__in=company.values(), title=fields["title"]).first()
-            disclosure = disclosure or EmergencyDisclosure(company=next(iter(company.values())))
-            fields["date_start"] = dt.date.fromisoformat(fields["date_start"])
-            fields["date_end"] = dt.date.fromisoformat(fields["date_end"])
-            if publish:
-                fields["status"] = Status.PUBLISHED
-            is_new = disclosure.pk is None
-            if _set_if_changed(disclosure, **fields) or is_new:
-                disclosure.full_clean(exclude=["sources"])
-                disclosure._change_reason = reason  # type: ignore[attr-defined]
-                disclosure.save()
-                created, updated = created + is_new, updated + (not is_new)
-            if set(disclosure.sources.all()) != set(sources):
-                disclosure.sources.set(sources)
-        if created or updated:
-            bump_generation_on_commit()
-    return created, updated
-
-
-# --- Refreshing a feed ---------------------------------------------------------------------------
-
-INTERRUPTED = "interrupted: the worker stopped mid-import"
-
-
-def refresh_feed(*, feed_id: int, triggered_by: str) -> ImportRun:
-    """Fetch a feed and import its document when it changed; every outcome is recorded as an ImportRun.
-
-    Raises fetching.TransientFetchError (with the failed run recorded first) when a retry may help.
-    """
-    feed = DataFeed.objects.get(pk=feed_id)
-    fail_interrupted_runs(feed=feed)
-    try:
-        fetched = fetching.fetch(feed.url, etag=feed.etag, last_modified=feed.last_modified)
-    except fetching.FetchError as error:
-        run = _refresh_failed(feed, triggered_by=triggered_by, message=error.message)
-        if isinstance(error, fetching.TransientFetchError):
-            error.run = run
-            raise
-        return run
-    except Exception as error:
-        log.exception("fetching feed %s failed", feed.pk)
-        return _refresh_failed(feed, triggered_by=triggered_by, message=f"internal error while fetching: {error!r}")
-    digest = hashlib.sha256(fetched.data).hexdigest() if not fetched.not_modified else feed.last_sha256
-    if fetched.not_modified or digest == feed.last_sha256:
-        reason = "the server says the document has not changed (304)" if fetched.not_modified else None
-        run = ImportRun.objects.create(
-            feed=feed,
-            filename=fetched.filename,
-            format=feed.format,
-            triggered_by=triggered_by,
-            payload_sha256=digest,
-            outcome=ImportRun.Outcome.UNCHANGED,
-            message=reason or "the document is byte for byte the one imported last time",
-            finished_at=timezone.now(),
-        )
-    else:
-        run = import_document(
-            data=fetched.data,
-            filename=fetched.filename,
-            fmt=feed.format or None,
-            source_url=feed.url,
-            feed=feed,
-            publish=feed.publish_on_import,
-            triggered_by=triggered_by,
-        )
-    if run.outcome != ImportRun.Outcome.FAILED:
-        # Only a document that imported is remembered, so a failed one is fetched and tried again.
-        DataFeed.objects.filter(pk=feed.pk).update(
-            etag=fetched.etag or feed.etag,
-            last_modified=fetched.last_modified or feed.last_modified,
-            last_sha256=digest,
-            last_checked_at=timezone.now(),
-        )
-    return run
-
-
-def fail_interrupted_runs(*, feed: DataFeed) -> int:
-    """Mark the feed's runs still "running" after the Celery hard time limit as interrupted; returns how many."""
-    cutoff = timezone.now() - dt.timedelta(seconds=settings.CELERY_TASK_TIME_LIMIT)
-    return ImportRun.objects.filter(feed=feed, outcome=ImportRun.Outcome.RUNNING, started_at__lt=cutoff).update(
-        outcome=ImportRun.Outcome.FAILED, message=INTERRUPTED, errors=[INTERRUPTED], finished_at=timezone.now()
-    )
-
-
-def _refresh_failed(feed: DataFeed, *, triggered_by: str, message: str) -> ImportRun:
-    return ImportRun.objects.create(
-        feed=feed,
-        filename=PurePath(urlsplit(feed.url).path).name,
-        format=feed.format,
-        triggered_by=triggered_by,
-        outcome=ImportRun.Outcome.FAILED,
-        message=message,
-        errors=[message],
-        finished_at=timezone.now(),
-    )

@@ -9,7 +9,7 @@ from celery import shared_task
 from django.conf import settings
 from django.db import transaction
 
-from reports import services
+from reports import refreshing
 from reports.fetching import TransientFetchError
 from reports.models import DataFeed
 
@@ -32,7 +32,7 @@ def refresh_feed(feed_id: int, triggered_by: str = "worker") -> str:
     if not DataFeed.objects.filter(pk=feed_id).exists():
         log.warning("feed %s no longer exists: nothing to refresh", feed_id)
         return "missing"
-    run = services.refresh_feed(feed_id=feed_id, triggered_by=triggered_by)
+    run = refreshing.refresh_feed(feed_id=feed_id, triggered_by=triggered_by)
     log.info("feed %s: run %s %s: %s", feed_id, run.pk, run.outcome, run.message)
     return str(run.outcome)
 

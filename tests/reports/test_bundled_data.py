@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from reports import bundled, services
+from reports import bulk, bundled, services
 from reports.models import Figure, ImportRun, ReportingPeriod, SourceDocument
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
@@ -202,7 +202,7 @@ def test_the_companys_own_document_takes_over_a_period_and_the_figures_a_press_a
             f"apple,total,2021-07-01,2021-12-31,DE,emergency,requests,7,,,{press}",
         ]
     )
-    services.upsert_source_documents(
+    bulk.upsert_source_documents(
         rows=[{"url": press, "title": "Apple's report", "publisher": "News", "kind": "secondary"}], reason="test"
     )
     services.import_document(data=article.encode(), filename="press.csv", publish=True)

@@ -12,7 +12,7 @@ from django.contrib.auth.models import User
 from django.core.management import call_command
 from django.test import Client
 
-from reports import services
+from reports import refreshing, services
 from reports.history import public_corrections
 from reports.models import DataFeed, Figure, ImporterAlias, ReportingPeriod, SourceDocument, Status
 from tests.factories import CompanyFactory
@@ -100,7 +100,7 @@ def test_a_feed_document_with_unknowns_lands_as_a_draft_even_where_the_feed_publ
     feed.publish_on_import = True
     feed.save()
 
-    run = services.refresh_feed(feed_id=feed.pk, triggered_by="test")
+    run = refreshing.refresh_feed(feed_id=feed.pk, triggered_by="test")
 
     assert run.outcome == "succeeded" and len(run.unknowns) == 1
     assert ReportingPeriod.objects.get(company__slug="google").status == Status.DRAFT

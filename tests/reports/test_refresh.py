@@ -22,7 +22,7 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from dashboard.celery import app as celery_app
-from reports import services, tasks
+from reports import refreshing, tasks
 from reports.fetching import TransientFetchError
 from reports.models import DataFeed, Figure, ImportRun, ReportingPeriod, SourceDocument, Status
 from tests.factories import CompanyFactory
@@ -70,7 +70,7 @@ def remembered(feed: DataFeed) -> tuple[str, str, str, dt.datetime | None]:
 
 
 def refresh(feed: DataFeed) -> ImportRun:
-    return services.refresh_feed(feed_id=feed.pk, triggered_by="test")
+    return refreshing.refresh_feed(feed_id=feed.pk, triggered_by="test")
 
 
 def test_a_first_refresh_imports_the_document_and_remembers_it(feed: DataFeed, feed_server: FeedServer) -> None:

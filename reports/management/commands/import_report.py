@@ -6,7 +6,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError
 
-from reports import importers, services
+from reports import importers, planning, services
 from reports.models import ImportRun, SourceDocument
 from reports.periods import period_label
 
@@ -71,7 +71,7 @@ class Command(BaseCommand):
         if run.outcome == ImportRun.Outcome.UNCHANGED:
             write(f"{run.filename}: unchanged: {run.message} (run {run.pk}); --force imports it again")
             return
-        plan: services.ImportPlan = run.plan  # type: ignore[attr-defined]
+        plan: planning.ImportPlan = run.plan  # type: ignore[attr-defined]
         write(f"{run.filename}: imported as {run.format} (run {run.pk})")
         if run.source:
             write(f"source: {run.source.title} <{run.source.url}>")

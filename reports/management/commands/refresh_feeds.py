@@ -8,7 +8,7 @@ from typing import Any
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
-from reports import services
+from reports import refreshing
 from reports.fetching import TransientFetchError
 from reports.models import DataFeed, ImportRun
 
@@ -67,7 +67,7 @@ class Command(BaseCommand):
 
     def _run_here(self, feed: DataFeed) -> ImportRun:
         try:
-            return services.refresh_feed(feed_id=feed.pk, triggered_by="command")
+            return refreshing.refresh_feed(feed_id=feed.pk, triggered_by="command")
         except TransientFetchError as error:
             # The failed run is recorded; in this process nobody retries, so report it as it is.
             if error.run is None:

@@ -16,7 +16,7 @@ from django.core.cache import cache
 from django.core.files.base import ContentFile
 from django.test import Client
 
-from reports import bundled, services
+from reports import bulk, bundled, services
 from reports.history import public_corrections
 from reports.models import Company, Figure, ReportingPeriod, Status
 from reports.statements import changes, shares
@@ -108,7 +108,7 @@ def load_article_data() -> None:
     """The bundled secondary dataset (the press article's Amazon H1 2020 figures) through the import
     pipeline, as `load_bundled_data` loads it, without the 54,000 primary figures."""
     with bundled.SOURCES_CSV.open(newline="", encoding="utf-8") as handle:
-        services.upsert_source_documents(rows=csv.DictReader(handle), reason="bundled dataset")
+        bulk.upsert_source_documents(rows=csv.DictReader(handle), reason="bundled dataset")
     run = services.import_document(
         data=bundled.SECONDARY_FIGURES_CSV.read_bytes(),
         filename=bundled.SECONDARY_FIGURES_CSV.name,
