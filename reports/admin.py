@@ -16,17 +16,19 @@ from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString
 from simple_history.admin import SimpleHistoryAdmin
 
-from reports import services
+from reports import bulk, services
 from reports.importers.base import TEACHABLE_KINDS, DocumentError
 from reports.models import (
     Company,
     DataFeed,
     EmergencyDisclosure,
+    EmergencyStatement,
     Figure,
     ImporterAlias,
     ImportRun,
     ReportingPeriod,
     SourceDocument,
+    SourceExcerpt,
     Status,
 )
 from reports.vocabulary import RESPONSE_PART_MEASURES
@@ -169,6 +171,17 @@ class ReportingPeriodAdmin(SimpleHistoryAdmin):
         self.message_user(request, f"Published {count} period{'s' if count != 1 else ''}.", messages.SUCCESS)
 
 
+class ProposeFromLinkForm(forms.Form):
+    url = forms.URLField(label="Address of the report", max_length=1000, assume_scheme="https")
+    title = forms.CharField(max_length=300, help_text="The headline of the article, filing or statement.")
+    publisher = forms.CharField(max_length=200, help_text="Who published it: a newspaper, a court, the company.")
+    published_on = forms.DateField(required=False, help_text="When, if it says.")
+    republication_of = forms.CharField(
+        max_length=300, required=False, help_text="If it re-posts another outlet's story: that outlet and date."
+    )
+    company = forms.ModelChoiceField(Company.objects.all(), required=False, help_text="Whose disclosure it reports.")
+
+
 class EmergencyDisclosureForm(ReasonForm):
     class Meta:
         model = EmergencyDisclosure
@@ -187,15 +200,60 @@ class EmergencyDisclosureForm(ReasonForm):
         return cleaned
 
 
+class SourceExcerptInline(admin.TabularInline):
+    """The quotations that show what each source says: staff attach them as they check the record."""
+
+    model = SourceExcerpt
+    extra = 1
+    fields = ("source", "quote", "supports", "stance")
+    autocomplete_fields = ("source",)
+
+
 @admin.register(EmergencyDisclosure)
 class EmergencyDisclosureAdmin(SimpleHistoryAdmin):
     form = EmergencyDisclosureForm
-    list_display = ("title", "company", "kind", "date_start", "date_end", "count", "status")
-    list_filter = ("status", "company", "kind", "basis", "data_category", "warrant", "user_consent", "user_notified")
+    inlines = [SourceExcerptInline]
+    list_display = ("title", "company", "kind", "date_start", "date_end", "count", "evidence", "contested", "status")
+    list_filter = (
+        "status",
+        "company",
+        "kind",
+        "requester",
+        "evidence",
+        "contested",
+        "basis",
+        "data_category",
+        "warrant",
+        "user_consent",
+        "user_notified",
+    )
     search_fields = ("title", "summary", "agency", "data_disclosed")
     date_hierarchy = "date_start"
     filter_horizontal = ("sources",)
     actions = ["publish"]
+    change_list_template = "admin/reports/emergencydisclosure/change_list.html"
+
+    def get_urls(self) -> list[Any]:
+        from django.urls import path
+
+        view = self.admin_site.admin_view(self.propose_from_link)
+        return [path("propose/", view, name="reports_emergencydisclosure_propose"), *super().get_urls()]
+
+    def propose_from_link(self, request: HttpRequest) -> Any:
+        """Staff paste the address of a report of a disclosure: the source is recorded (once), and a draft
+        record opens with it attached, for them to fill in, quote and publish after review."""
+        from django.shortcuts import redirect
+        from django.template.response import TemplateResponse
+
+        form = ProposeFromLinkForm(request.POST or None)
+        if request.method == "POST" and form.is_valid():
+            source = bulk.source_from_link(**form.cleaned_data, reason=f"proposed by {request.user}")
+            company = form.cleaned_data["company"]
+            query = f"?sources={source.pk}&status=draft" + (f"&company={company.pk}" if company else "")
+            self.message_user(request, f"Source recorded: “{source}”. Fill in what it establishes, then save.")
+            return redirect(reverse("admin:reports_emergencydisclosure_add") + query)
+        context = {**self.admin_site.each_context(request), "form": form, "title": "Propose a disclosure from a link"}
+        return TemplateResponse(request, "admin/reports/emergencydisclosure/propose.html", context)
 
     def save_model(self, request: HttpRequest, obj: EmergencyDisclosure, form: forms.ModelForm, change: bool) -> None:
         obj._change_reason = form.cleaned_data.get("change_reason") or ("edited" if change else "entered")  # type: ignore[attr-defined]
@@ -404,3 +462,25 @@ class ImporterAliasAdmin(SimpleHistoryAdmin):
         if not change:
             obj.created_by = request.user  # type: ignore[assignment]
         super().save_model(request, obj, form, change)
+
+
+@admin.register(EmergencyStatement)
+class EmergencyStatementAdmin(SimpleHistoryAdmin):
+    """What companies and governments said that is not a disclosure: standards, statements, notices."""
+
+    list_display = ("title", "company", "kind", "date", "status")
+    list_filter = ("status", "kind", "company")
+    search_fields = ("title", "quote", "summary")
+    filter_horizontal = ("sources",)
+    actions = ["publish"]
+
+    def save_model(self, request: HttpRequest, obj: EmergencyStatement, form: forms.ModelForm, change: bool) -> None:
+        super().save_model(request, obj, form, change)
+        if obj.status == Status.PUBLISHED or "status" in form.changed_data:
+            services.bump_generation_on_commit()
+
+    @admin.action(description="Publish the selected statements")
+    def publish(self, request: HttpRequest, queryset: QuerySet[EmergencyStatement]) -> None:
+        count = queryset.exclude(status=Status.PUBLISHED).update(status=Status.PUBLISHED)
+        services.bump_generation_on_commit()
+        self.message_user(request, f"Published {count} statement{'s' if count != 1 else ''}.", messages.SUCCESS)

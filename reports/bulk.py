@@ -11,9 +11,12 @@ from django.db import transaction
 
 from reports.importers.base import DocumentError
 from reports.models import (
+    Company,
     EmergencyDisclosure,
+    EmergencyStatement,
     ReportingPeriod,
     SourceDocument,
+    SourceExcerpt,
     Status,
 )
 from reports.services import bump_generation_on_commit, ensure_companies, set_if_changed
@@ -75,19 +78,16 @@ def upsert_period_details(*, rows: Iterable[dict[str, str]], reason: str) -> int
 
 
 def upsert_disclosures(*, items: Iterable[dict[str, Any]], publish: bool, reason: str) -> tuple[int, int]:
-    """Create or update disclosures by (company, title); returns (created, updated)."""
+    """Create or update disclosures by (company, title), with their sources and the quoted excerpts that show
+    what each source says; returns (created, updated). ``sources`` may be URLs of documents already recorded,
+    or records with the document's details and an excerpt (``url``, ``title``, ``publisher``, ``quote``...)."""
     created = updated = 0
     with transaction.atomic():
         for item in items:
             fields = dict(item)
-            urls = fields.pop("sources")
+            cited = fields.pop("sources")
             company = ensure_companies([fields.pop("company")])
-            sources = list(SourceDocument.objects.filter(url__in=urls))
-            if len(sources) != len(set(urls)):
-                missing = set(urls) - {s.url for s in sources}
-                raise DocumentError(
-                    f"disclosure “{fields['title']}” cites unknown sources: {', '.join(sorted(missing))}"
-                )
+            sources, excerpts = _cited(cited, company=next(iter(company.values())), what=fields["title"], reason=reason)
             disclosure = EmergencyDisclosure.objects.filter(company__in=company.values(), title=fields["title"]).first()
             disclosure = disclosure or EmergencyDisclosure(company=next(iter(company.values())))
             fields["date_start"] = dt.date.fromisoformat(fields["date_start"])
@@ -102,6 +102,122 @@ def upsert_disclosures(*, items: Iterable[dict[str, Any]], publish: bool, reason
                 created, updated = created + is_new, updated + (not is_new)
             if set(disclosure.sources.all()) != set(sources):
                 disclosure.sources.set(sources)
+            _set_excerpts(disclosure, excerpts)
         if created or updated:
             bump_generation_on_commit()
     return created, updated
+
+
+def upsert_statements(*, items: Iterable[dict[str, Any]], publish: bool, reason: str) -> tuple[int, int]:
+    """Create or update what companies and governments said (standards, statements, notices) by kind, company
+    and title, with their sources; returns (created, updated)."""
+    created = updated = 0
+    with transaction.atomic():
+        for item in items:
+            fields = dict(item)
+            cited = fields.pop("sources")
+            slug = fields.pop("company")
+            company = ensure_companies([slug])[slug] if slug else None
+            sources, _ = _cited(cited, company=company, what=fields["title"], reason=reason)
+            fields["date"] = dt.date.fromisoformat(fields["date"]) if fields.get("date") else None
+            if publish:
+                fields["status"] = Status.PUBLISHED
+            statement = EmergencyStatement.objects.filter(
+                company=company, kind=fields["kind"], title=fields["title"], quote=fields["quote"]
+            ).first() or EmergencyStatement(company=company)
+            is_new = statement.pk is None
+            if set_if_changed(statement, **fields) or is_new:
+                statement.full_clean(exclude=["sources"])
+                statement._change_reason = reason  # type: ignore[attr-defined]
+                statement.save()
+                created, updated = created + is_new, updated + (not is_new)
+            if set(statement.sources.all()) != set(sources):
+                statement.sources.set(sources)
+        if created or updated:
+            bump_generation_on_commit()
+    return created, updated
+
+
+def _cited(
+    cited: Iterable[str | dict[str, str]], *, company: Company | None, what: str, reason: str
+) -> tuple[list[SourceDocument], list[tuple[SourceDocument, dict[str, str]]]]:
+    """The documents a record cites, recorded from their details when new, and the excerpts quoted from them."""
+    by_url: dict[str, SourceDocument] = {}
+    excerpts: list[tuple[SourceDocument, dict[str, str]]] = []
+    for entry in cited:
+        details = {"url": entry} if isinstance(entry, str) else entry
+        url = details["url"]
+        source = by_url.get(url) or SourceDocument.objects.filter(url=url).order_by("pk").first()
+        if source is None:
+            if isinstance(entry, str):
+                raise DocumentError(f"“{what}” cites an unknown source: {url}")
+            source = _new_source(details, company=company, reason=reason)
+        by_url[url] = source
+        if details.get("quote"):
+            excerpts.append((source, details))
+    return list(by_url.values()), excerpts
+
+
+def _new_source(details: dict[str, str], *, company: Company | None, reason: str) -> SourceDocument:
+    """A document known by its address and what the record says of it: the company's own when it published it."""
+    publisher = details.get("publisher", "")
+    own = (
+        company is not None and company.name.casefold() in publisher.casefold() and not details.get("republication_of")
+    )
+    source = SourceDocument(
+        url=details["url"],
+        title=details.get("title") or details["url"],
+        publisher=publisher,
+        kind=SourceDocument.Kind.PRIMARY if own else SourceDocument.Kind.SECONDARY,
+        company=company if own else None,
+        published_on=dt.date.fromisoformat(details["published_on"]) if details.get("published_on") else None,
+        republication_of=details.get("republication_of", ""),
+        notes=details.get("notes", ""),
+    )
+    source.full_clean(exclude=["archive", "sha256"])
+    source._change_reason = reason  # type: ignore[attr-defined]
+    source.save()
+    return source
+
+
+def _set_excerpts(disclosure: EmergencyDisclosure, excerpts: list[tuple[SourceDocument, dict[str, str]]]) -> None:
+    """Replace the disclosure's excerpts when they differ from these: a second load of the same data writes none."""
+    wanted = [
+        (
+            source.pk,
+            details["quote"],
+            details.get("supports", ""),
+            details.get("stance") or SourceExcerpt.Stance.SUPPORTS,
+        )
+        for source, details in excerpts
+    ]
+    have = list(disclosure.excerpts.order_by("pk").values_list("source_id", "quote", "supports", "stance"))
+    if have == wanted:
+        return
+    disclosure.excerpts.all().delete()
+    for source_id, quote, supports, stance in wanted:
+        excerpt = SourceExcerpt(
+            disclosure=disclosure, source_id=source_id, quote=quote, supports=supports, stance=stance
+        )
+        excerpt.full_clean()
+        excerpt.save()
+
+
+def source_from_link(
+    *,
+    url: str,
+    title: str,
+    publisher: str,
+    published_on: dt.date | None = None,
+    republication_of: str = "",
+    company: Company | None = None,
+    reason: str,
+) -> SourceDocument:
+    """The SourceDocument for an address staff paste to propose a record: found by URL, else recorded."""
+    existing = SourceDocument.objects.filter(url=url).order_by("pk").first()
+    if existing is not None:
+        return existing
+    details = {"url": url, "title": title, "publisher": publisher, "republication_of": republication_of}
+    if published_on:
+        details["published_on"] = published_on.isoformat()
+    return _new_source(details, company=company, reason=reason)

@@ -27,6 +27,8 @@ SECONDARY_FIGURES_CSV = DATA_DIR / "secondary-figures.csv"
 #: Period details the long form has no column for: when the company published, and its methodology notes.
 PERIODS_CSV = DATA_DIR / "periods.csv"
 DISCLOSURES_JSON = DATA_DIR / "emergency-disclosures.json"
+#: What companies and governments have said about emergency disclosures: standards, statements, notices.
+STATEMENTS_JSON = DATA_DIR / "emergency-statements.json"
 
 
 @dataclass
@@ -36,6 +38,8 @@ class LoadResult:
     periods_updated: int = 0
     disclosures_created: int = 0
     disclosures_updated: int = 0
+    statements_created: int = 0
+    statements_updated: int = 0
 
     @property
     def failed(self) -> list[ImportRun]:
@@ -64,6 +68,10 @@ def load(*, publish: bool = True) -> LoadResult:
     items = json.loads(DISCLOSURES_JSON.read_text(encoding="utf-8"))
     created, updated = bulk.upsert_disclosures(items=items, publish=publish, reason="bundled dataset")
     result.disclosures_created, result.disclosures_updated = created, updated
+    statements = json.loads(STATEMENTS_JSON.read_text(encoding="utf-8"))
+    result.statements_created, result.statements_updated = bulk.upsert_statements(
+        items=statements, publish=publish, reason="bundled dataset"
+    )
     return result
 
 

@@ -49,4 +49,8 @@ KNOWN_COMPANIES: dict[str, CompanyInfo] = {
         "website": "https://www.microsoft.com/",
         "transparency_url": "https://www.microsoft.com/en-us/corporate-responsibility/law-enforcement-requests-report",
     },
+    # Companies the record meets through emergency disclosures; no transparency report of theirs is held yet.
+    "discord": {"name": "Discord", "parent": "", "website": "", "transparency_url": ""},
+    "snap": {"name": "Snap", "parent": "", "website": "", "transparency_url": ""},
+    "twitter": {"name": "Twitter (X)", "parent": "", "website": "", "transparency_url": ""},
 }

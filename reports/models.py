@@ -20,6 +20,7 @@ from simple_history.models import HistoricalRecords
 from reports.querysets import (
     CompanyQuerySet,
     EmergencyDisclosureQuerySet,
+    EmergencyStatementQuerySet,
     FigureQuerySet,
     ImportRunQuerySet,
     ReportingPeriodQuerySet,
@@ -96,6 +97,12 @@ class SourceDocument(models.Model):
     size = models.PositiveBigIntegerField(null=True, blank=True, editable=False)
     content_type = models.CharField(max_length=100, blank=True)
     notes = models.TextField(blank=True)
+    republication_of = models.CharField(
+        max_length=300,
+        blank=True,
+        help_text="When this is a later copy of another report (a re-post of a Bloomberg story, say): the "
+        "original's publisher and date, which the project does not hold.",
+    )
 
     objects = SourceDocumentQuerySet.as_manager()
     history = HistoricalRecords()
@@ -334,6 +341,19 @@ class EmergencyDisclosure(models.Model):
         OTHER = "other", "Other"
         UNKNOWN = "unknown", "Not stated"
 
+    class Requester(models.TextChoices):
+        LAW_ENFORCEMENT = "law-enforcement", "A law-enforcement agency"
+        IMPERSONATOR = "impersonator", "Someone impersonating law enforcement (a forged request)"
+        UNKNOWN = "unknown", "Not known"
+
+    class Evidence(models.TextChoices):
+        # Strongest first: the tracker says what each record rests on.
+        COURT_RECORD = "court-record", "Court record"
+        COMPANY_STATEMENT = "company-statement", "Company letter or statement"
+        GOVERNMENT_NOTICE = "government-notice", "Government notice"
+        NAMED_REPORTING = "named-source-reporting", "Reporting with named sources"
+        ANONYMOUS_REPORTING = "anonymous-source-reporting", "Reporting from anonymous sources"
+
     class DataCategory(models.TextChoices):
         VIDEO = "video", "Video recordings"
         AUDIO = "audio", "Audio recordings"
@@ -348,7 +368,31 @@ class EmergencyDisclosure(models.Model):
     date_start = models.DateField(help_text="The day of the event, or the first day of the batch's range.")
     date_end = models.DateField(help_text="Same as the start for a single event; the last day for a batch.")
     count = models.PositiveIntegerField(
-        default=1, validators=[MinValueValidator(1)], help_text="How many disclosures (1 for a single event)."
+        null=True,
+        blank=True,
+        default=1,
+        validators=[MinValueValidator(1)],
+        help_text="How many disclosures (1 for a single event). Leave empty when the sources do not say: never guess.",
+    )
+    count_is_minimum = models.BooleanField(
+        default=False, help_text="The count is a floor (“at least 1”), not the whole number."
+    )
+    requester = models.CharField(
+        max_length=20,
+        choices=Requester.choices,
+        default=Requester.LAW_ENFORCEMENT,
+        help_text="Who asked: a law-enforcement agency, or someone impersonating one with a forged request.",
+    )
+    evidence = models.CharField(
+        max_length=30,
+        choices=Evidence.choices,
+        default=Evidence.NAMED_REPORTING,
+        help_text="What the record rests on: the strongest kind of source it has.",
+    )
+    contested = models.BooleanField(default=False, help_text="Sources disagree, or the company denies it.")
+    contested_note = models.TextField(blank=True, help_text="Who says what, on each side.")
+    date_note = models.CharField(
+        max_length=300, blank=True, help_text="What the dates are when the sources give no exact ones."
     )
     agency = models.CharField(max_length=200, blank=True, help_text="The police force or agency, if known.")
     jurisdiction = models.CharField(max_length=6, default="US", help_text="ISO 3166-1 alpha-2 country code.")
@@ -373,7 +417,9 @@ class EmergencyDisclosure(models.Model):
             models.CheckConstraint(
                 condition=Q(date_end__gte=F("date_start")), name="reports_emergencydisclosure_end_not_before_start"
             ),
-            models.CheckConstraint(condition=Q(count__gte=1), name="reports_emergencydisclosure_count_at_least_one"),
+            models.CheckConstraint(
+                condition=Q(count__isnull=True) | Q(count__gte=1), name="reports_emergencydisclosure_count_at_least_one"
+            ),
             models.CheckConstraint(
                 condition=~Q(kind="event") | Q(count=1), name="reports_emergencydisclosure_event_is_one_disclosure"
             ),
@@ -385,6 +431,13 @@ class EmergencyDisclosure(models.Model):
     def get_absolute_url(self) -> str:
         return reverse("disclosure", args=[self.pk])
 
+    @property
+    def count_text(self) -> str:
+        """The count as a sentence may use it: "11", "at least 1", "unknown"."""
+        if self.count is None:
+            return "unknown"
+        return f"at least {self.count:,}" if self.count_is_minimum else f"{self.count:,}"
+
     def clean(self) -> None:
         errors: dict[str, str] = {}
         if self.date_start and self.date_end and self.date_end < self.date_start:
@@ -392,9 +445,81 @@ class EmergencyDisclosure(models.Model):
         if self.count is not None and self.count < 1:
             errors["count"] = "A disclosure record counts at least one disclosure."
         elif self.kind == self.Kind.EVENT and self.count != 1:
-            errors["count"] = "A single event is one disclosure; record several as a batch."
+            errors["count"] = "A single event is one disclosure; record several, or an unknown number, as a batch."
+        if self.contested and not self.contested_note.strip():
+            errors["contested_note"] = "Say who disputes it and what each side's sources say."
         if errors:
             raise ValidationError(errors)
+
+
+class SourceExcerpt(models.Model):
+    """A short quotation from a source, shown on a disclosure's page so a reader can check what the source
+    establishes; ``stance`` says whether it supports the record or contradicts it."""
+
+    class Stance(models.TextChoices):
+        SUPPORTS = "supports", "Supports"
+        CONTRADICTS = "contradicts", "Contradicts or disputes"
+
+    disclosure = models.ForeignKey("EmergencyDisclosure", on_delete=models.CASCADE, related_name="excerpts")
+    source = models.ForeignKey(SourceDocument, on_delete=models.PROTECT, related_name="excerpts")
+    quote = models.TextField(help_text="The source's own words, at most about 30 words.")
+    supports = models.CharField(max_length=300, help_text="The fact of the record this quotation is cited for.")
+    stance = models.CharField(max_length=12, choices=Stance.choices, default=Stance.SUPPORTS)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["disclosure", "stance", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.source}: “{self.quote[:60]}”"
+
+    def clean(self) -> None:
+        if len(self.quote.split()) > MAX_EXCERPT_WORDS:
+            raise ValidationError(
+                {"quote": f"Quote at most {MAX_EXCERPT_WORDS} words ({len(self.quote.split())} now): enough to check."}
+            )
+
+
+#: A quotation is an excerpt, not a copy: about 30 words, with a little room for a long name.
+MAX_EXCERPT_WORDS = 40
+
+
+class EmergencyStatement(models.Model):
+    """What a company or a government has said about emergency disclosures, which is not itself a disclosure:
+    a company's stated standard, a policy change, a denial; a government's notice (the FBI's warning about
+    forged requests)."""
+
+    class Kind(models.TextChoices):
+        STANDARD = "standard", "A company's stated emergency standard"
+        COMPANY_STATEMENT = "company-statement", "A company statement"
+        GOVERNMENT_NOTICE = "government-notice", "A government notice"
+        CONTEXT = "context", "Context from others (reporting, industry figures)"
+
+    company = models.ForeignKey(
+        Company,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="emergency_statements",
+        help_text="Empty for a government notice that names no company.",
+    )
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    title = models.CharField(max_length=200)
+    date = models.DateField(null=True, blank=True, help_text="When it was said; empty when the sources do not say.")
+    quote = models.TextField(help_text="The words, quoted from a source (at most about 30 words).")
+    summary = models.TextField(blank=True, help_text="Context, as the sources give it.")
+    sources = models.ManyToManyField(SourceDocument, related_name="emergency_statements")
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.DRAFT)
+
+    objects = EmergencyStatementQuerySet.as_manager()
+    history = HistoricalRecords(m2m_fields=[sources])
+
+    class Meta:
+        ordering = ["kind", "company__name", "-date"]
+
+    def __str__(self) -> str:
+        return self.title
 
 
 class DataFeed(models.Model):

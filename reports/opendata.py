@@ -41,6 +41,16 @@ DISCLOSURE_COLUMNS = (
     "summary",
     "source_url",
 )
+#: Columns after the fixed ones: what the record rests on and what is not known (docs/data.md).
+DISCLOSURE_EXTRA_COLUMNS = (
+    "title",
+    "count_is_minimum",
+    "requester",
+    "evidence",
+    "contested",
+    "contested_note",
+    "date_note",
+)
 
 
 def figure_row(
@@ -130,7 +140,7 @@ def disclosure_rows(disclosures: Iterable[Any]) -> Iterator[list[str]]:
             item.company.slug,
             item.date_start.isoformat(),
             item.date_end.isoformat(),
-            str(item.count),
+            "" if item.count is None else str(item.count),
             item.agency,
             item.jurisdiction,
             item.basis,
@@ -140,4 +150,11 @@ def disclosure_rows(disclosures: Iterable[Any]) -> Iterator[list[str]]:
             item.data_disclosed,
             item.summary,
             " ".join(source.url for source in item.sources.all()),
+            item.title,
+            "yes" if item.count_is_minimum else "no",
+            item.requester,
+            item.evidence,
+            "yes" if item.contested else "no",
+            item.contested_note,
+            item.date_note,
         ]

@@ -20,6 +20,7 @@ if TYPE_CHECKING:
     from reports.models import (  # noqa: F401
         Company,
         EmergencyDisclosure,
+        EmergencyStatement,
         Figure,
         ImportRun,
         ReportingPeriod,
@@ -80,6 +81,12 @@ class CompanyQuerySet(models.QuerySet["Company"]):
             | Exists(EmergencyDisclosure.objects.published().filter(company=OuterRef("pk")))
         )
 
+    def with_published_reports(self) -> CompanyQuerySet:
+        """Companies with at least one published reporting period: those whose pages have charts."""
+        ReportingPeriod = model("ReportingPeriod")
+
+        return self.filter(Exists(ReportingPeriod.objects.published().filter(company=OuterRef("pk"))))
+
     def with_emergency_reporting(self, jurisdiction: str = "US") -> CompanyQuerySet:
         """Companies with published data, annotated with whether their published reports give emergency-request
         figures at all (``reports_emergency``) and for ``jurisdiction`` (``reports_emergency_here``)."""
@@ -93,11 +100,12 @@ class CompanyQuerySet(models.QuerySet["Company"]):
         )
 
     def for_disclosure_filter(self) -> Any:
-        """(slug, name, published disclosures) of every company with published data: the tracker's company filter."""
+        """(slug, name, published disclosure records) of every company with published data: the tracker's filter."""
         EmergencyDisclosure = model("EmergencyDisclosure")
 
         disclosures = EmergencyDisclosure.objects.published().filter(company=OuterRef("pk")).order_by()
-        total = Subquery(disclosures.values("company").annotate(n=Sum("count")).values("n"))
+        # Records, not the sum of counts: a record whose number is unknown is still on record.
+        total = Subquery(disclosures.values("company").annotate(n=Count("id")).values("n"))
         annotated = self.with_published_data().annotate(disclosures=Coalesce(total, 0))
         return annotated.values_list("slug", "name", "disclosures")
 
@@ -458,6 +466,10 @@ class EmergencyDisclosureQuerySet(models.QuerySet["EmergencyDisclosure"]):
     def for_listing(self) -> EmergencyDisclosureQuerySet:
         return self.published().select_related("company").prefetch_related("sources")
 
+    def for_company_page(self, company: Any) -> EmergencyDisclosureQuerySet:
+        """A company's published records, newest first: its page lists them (Ring's warrantless disclosures)."""
+        return self.published().filter(company=company).order_by("-date_end", "pk")
+
     def for_open_data(self) -> EmergencyDisclosureQuerySet:
         """Published disclosures for the API and CSV, by company and dates; sources in URL order."""
         SourceDocument = model("SourceDocument")
@@ -496,10 +508,14 @@ class EmergencyDisclosureQuerySet(models.QuerySet["EmergencyDisclosure"]):
         warrant: str = "",
         user_consent: str = "",
         user_notified: str = "",
+        requester: str = "",
+        evidence: str = "",
     ) -> EmergencyDisclosureQuerySet:
         """The tracker's filters; a year matches every record whose date range touches it."""
         lookups = {
             "company__slug": company,
+            "requester": requester,
+            "evidence": evidence,
             "data_category": data_category,
             "basis": basis,
             "warrant": warrant,
@@ -516,6 +532,11 @@ class EmergencyDisclosureQuerySet(models.QuerySet["EmergencyDisclosure"]):
         sums: dict[str, Any] = {
             "disclosures": Sum("count"),
             "records": Count("id"),
+            # A record whose count is unknown, or only a floor, makes every total an "at least".
+            "uncounted": Count("id", filter=Q(count__isnull=True)),
+            "floors": Count("id", filter=Q(count_is_minimum=True)),
+            "forged": Count("id", filter=Q(requester="impersonator")),
+            "contested": Count("id", filter=Q(contested=True)),
             "batches": Count("id", filter=Q(kind="batch")),
             "in_batches": Sum("count", filter=Q(kind="batch")),
             "events": Count("id", filter=Q(kind="event")),
@@ -524,13 +545,18 @@ class EmergencyDisclosureQuerySet(models.QuerySet["EmergencyDisclosure"]):
         for field in ("warrant", "user_consent", "user_notified"):
             for answer in ("yes", "no", "unknown"):
                 sums[f"{field}_{answer}"] = Sum("count", filter=Q(**{field: answer}))
+                sums[f"{field}_{answer}_records"] = Count("id", filter=Q(**{field: answer}))
         return {name: int(value or 0) for name, value in self.aggregate(**sums).items()}
 
     def by_company(self) -> Any:
         """Records and disclosures per company, most disclosures first."""
         return (
             self.values("company__slug", "company__name")
-            .annotate(records=Count("id"), disclosures=Sum("count"))
+            .annotate(
+                records=Count("id"),
+                disclosures=Coalesce(Sum("count"), 0),
+                uncounted=Count("id", filter=Q(count__isnull=True) | Q(count_is_minimum=True)),
+            )
             .order_by("-disclosures", "company__name")
         )
 
@@ -540,8 +566,14 @@ class EmergencyDisclosureQuerySet(models.QuerySet["EmergencyDisclosure"]):
         return range(span["first"].year, span["last"].year + 1) if span["first"] else range(0)
 
     def for_detail_page(self) -> EmergencyDisclosureQuerySet:
-        """Published records with their company, its parent and their sources: the detail page."""
-        return self.published().select_related("company__parent").prefetch_related("sources")
+        """Published records with their company, its parent, their sources and the excerpts quoted from them."""
+        SourceExcerpt = model("SourceExcerpt")
+
+        return (
+            self.published()
+            .select_related("company__parent")
+            .prefetch_related("sources", Prefetch("excerpts", queryset=SourceExcerpt.objects.select_related("source")))
+        )
 
     def others_by_same_company(self, disclosure: EmergencyDisclosure, limit: int = 10) -> EmergencyDisclosureQuerySet:
         """The company's other published records, newest first: the detail page's related list."""
@@ -562,3 +594,12 @@ class EmergencyDisclosureQuerySet(models.QuerySet["EmergencyDisclosure"]):
 class ImportRunQuerySet(models.QuerySet["ImportRun"]):
     def recent(self, limit: int = 20) -> ImportRunQuerySet:
         return self.select_related("feed", "source")[:limit]  # type: ignore[return-value]
+
+
+class EmergencyStatementQuerySet(models.QuerySet["EmergencyStatement"]):
+    def published(self) -> EmergencyStatementQuerySet:
+        return self.filter(status=PUBLISHED)
+
+    def for_tracker(self) -> EmergencyStatementQuerySet:
+        """Published statements with their company and sources, standards first, then by date."""
+        return self.published().select_related("company").prefetch_related("sources").order_by("kind", "-date", "pk")

@@ -15,6 +15,6 @@ HOME_CHART = {"type": TOTAL, "jurisdiction": "US", "measure": "requests"}
 def front_charts() -> list[Chart]:
     """The charts readers meet first: the home page's and each company page's, in their default state."""
     charts = [build_chart("requests-over-time", HOME_CHART)]
-    for slug in Company.objects.with_published_data().values_list("slug", flat=True):
+    for slug in Company.objects.with_published_reports().values_list("slug", flat=True):
         charts += [build_chart(chart, {"company": slug}) for chart in COMPANY_CHARTS]
     return charts

@@ -19,6 +19,12 @@ class TrackerFilters(forms.Form):
 
     company = forms.ChoiceField(required=False)
     year = forms.IntegerField(required=False, widget=forms.Select)
+    requester = forms.ChoiceField(
+        required=False, label="Who asked", choices=ANY + EmergencyDisclosure.Requester.choices
+    )
+    evidence = forms.ChoiceField(
+        required=False, label="What it rests on", choices=ANY + EmergencyDisclosure.Evidence.choices
+    )
     # "data" is the URL parameter; the metaclass moves it into base_fields, so Form.data is untouched.
     data = forms.ChoiceField(  # type: ignore[assignment]
         required=False, label="What was disclosed", choices=ANY + EmergencyDisclosure.DataCategory.choices

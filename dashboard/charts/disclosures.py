@@ -27,6 +27,8 @@ SLUG = "emergency-disclosures"
 PARAMS = (
     Param("company", "Company"),
     Param("year", "Year"),
+    Param("requester", "Who asked"),
+    Param("evidence", "What it rests on"),
     Param("data", "What was disclosed"),
     Param("basis", "Basis claimed"),
     Param("warrant", "Warrant"),
@@ -36,7 +38,9 @@ PARAMS = (
 NOTES = [
     "A batch is drawn over the whole date range the company gave: the documents do not say on which days inside "
     "it the disclosures happened.",
-    "Counts are disclosures, not records: a batch of 11 counts 11.",
+    "Counts are disclosures, not records: a batch of 11 counts 11. A record whose number the sources do not give "
+    "is drawn without a count (“?”), and a count that is only a floor says “at least”.",
+    "Records resting on anonymous sources, or disputed, are marked as such on their pages; the filters pick them.",
     "A year filter keeps every record whose date range touches that year, so a batch spanning two years is shown "
     "in both.",
 ]
@@ -47,6 +51,10 @@ COLUMNS = [
     Column("date_start", "From", "date"),
     Column("date_end", "To", "date"),
     Column("count", "Disclosures", "number"),
+    Column("count_text", "Count as known"),
+    Column("requester", "Who asked"),
+    Column("evidence", "What it rests on"),
+    Column("contested", "Contested"),
     Column("data_disclosed", "Disclosed"),
     Column("basis", "Basis claimed"),
     Column("warrant", "Warrant"),
@@ -97,7 +105,7 @@ def date_range_text(start: dt.date, end: dt.date) -> str:
 
 
 def _hover(item: EmergencyDisclosure) -> str:
-    count = f"{format_number(item.count)} disclosure{'s' if item.count != 1 else ''}"
+    count = f"{item.count_text} disclosure{'s' if item.count != 1 else ''}"
     kind = "batch admitted in aggregate" if item.kind == EmergencyDisclosure.Kind.BATCH else "single event"
     return f"<b>{item.title}</b><br>{date_range_text(item.date_start, item.date_end)}<br>{count} ({kind})"
 
@@ -110,7 +118,7 @@ def timeline_figure(items: Sequence[EmergencyDisclosure]) -> dict[str, Any]:
     top = len(labels) - 1
     traces: list[dict[str, Any]] = []
     legend_done: set[str] = set()
-    biggest = max((p.item.count for p in placed), default=1)
+    biggest = max((p.item.count or 1 for p in placed), default=1)
     for entry in placed:
         item = entry.item
         slug = item.company.slug
@@ -134,7 +142,7 @@ def _item_traces(
     slug, name = item.company.slug, item.company.name
     if item.date_end > item.date_start:
         # Thickness grows with the count (8 to 22 px) so a batch of 11 reads heavier than one of 2.
-        width = 8 + round(14 * item.count / biggest)
+        width = 8 + round(14 * (item.count or 1) / biggest)
         traces.append(
             {
                 "type": "scatter",
@@ -164,7 +172,8 @@ def _item_traces(
             **(common | {"showlegend": common["showlegend"] and is_day}),
         }
     )
-    if item.count > 1:
+    label = "?" if item.count is None else ("≥" if item.count_is_minimum else "") + format_number(item.count)
+    if item.count is None or item.count > 1 or item.count_is_minimum:
         # The count sits above the bar (or point), clear of its thickness, so it reads on any colour.
         traces.append(
             {
@@ -172,7 +181,7 @@ def _item_traces(
                 "mode": "text",
                 "x": [middle.isoformat()],
                 "y": [y + 0.25],
-                "text": [format_number(item.count)],
+                "text": [label],
                 "textfont": {"size": 13},
                 "cliponaxis": False,
                 "hoverinfo": "skip",
@@ -211,41 +220,54 @@ def _layout(placed: Sequence[Placed], labels: list[str]) -> dict[str, Any]:
     return layout
 
 
+def _known_total(items: Sequence[EmergencyDisclosure]) -> tuple[int, bool, int]:
+    """(disclosures counted, whether that is only a floor, records with no count at all)."""
+    uncounted = sum(1 for item in items if item.count is None)
+    floor = uncounted > 0 or any(item.count_is_minimum for item in items)
+    return sum(item.count or 0 for item in items), floor, uncounted
+
+
+def _times(total: int, floor: bool, unit: str = "disclosure") -> str:
+    words = f"{format_number(total)} {unit}{'s' if total != 1 else ''}"
+    return f"at least {words}" if floor else words
+
+
 def timeline_summary(items: Sequence[EmergencyDisclosure]) -> str:
     """One sentence computed from the records: the chart's summary and alt text."""
     if not items:
         return "No published emergency disclosure matches these filters."
-    total = sum(item.count for item in items)
+    total, floor, uncounted = _known_total(items)
     companies = sorted({item.company.name for item in items})
     first = min(item.date_start for item in items)
     last = max(item.date_end for item in items)
-    largest = max(items, key=lambda item: (item.count, item.date_end))
     who = companies[0] if len(companies) == 1 else f"{len(companies)} companies"
-    sentence = (
-        f"{format_number(total)} known emergency disclosure{'s' if total != 1 else ''} by {who} "
-        f"between {first:%-d %B %Y} and {last:%-d %B %Y}"
-    )
-    if largest.kind == EmergencyDisclosure.Kind.BATCH and len(items) > 1:
+    sentence = f"{_times(total, floor)} known by {who} between {first:%-d %B %Y} and {last:%-d %B %Y}"
+    if uncounted:
+        sentence += f"; {format_number(uncounted)} of the {format_number(len(items))} records give no number"
+    counted = [item for item in items if item.count is not None]
+    largest = max(counted, key=lambda item: (item.count or 0, item.date_end), default=None)
+    if largest is not None and largest.kind == EmergencyDisclosure.Kind.BATCH and len(items) > 1:
         sentence += (
-            f"; the largest record is {largest.company.name}'s batch of {format_number(largest.count)} "
+            f"; the largest counted record is {largest.company.name}'s batch of {largest.count_text} "
             f"({date_range_text(largest.date_start, largest.date_end)})"
         )
-    elif largest.kind == EmergencyDisclosure.Kind.BATCH:
-        sentence += f", admitted in aggregate as one batch of {format_number(largest.count)}"
+    elif largest is not None and largest.kind == EmergencyDisclosure.Kind.BATCH:
+        sentence += f", admitted in aggregate as one batch of {largest.count_text}"
     return sentence + "."
 
 
 def timeline_title(items: Sequence[EmergencyDisclosure]) -> str:
-    """The finding in words: how many disclosures, by whom, over which years."""
+    """The finding in words: how many disclosures, by whom, to whom, over which years."""
     if not items:
         return "No published emergency disclosure matches these filters"
-    total = sum(item.count for item in items)
+    total, floor, _ = _known_total(items)
     companies = sorted({item.company.name for item in items})
     first, last = min(i.date_start for i in items).year, max(i.date_end for i in items).year
     years = str(first) if first == last else f"{first}–{last}"
     who = companies[0] if len(companies) == 1 else f"{len(companies)} companies"
-    times = f"{format_number(total)} time{'s' if total != 1 else ''}"
-    return f"{who} disclosed data to police {times} under the emergency exception, {years}"
+    forged = any(item.requester == EmergencyDisclosure.Requester.IMPERSONATOR for item in items)
+    to_whom = "police, or to impostors posing as police," if forged else "police"
+    return f"{who} disclosed data to {to_whom} {_times(total, floor, 'time')} under the emergency exception, {years}"
 
 
 def timeline_rows(items: Sequence[EmergencyDisclosure]) -> list[list[Any]]:
@@ -260,6 +282,10 @@ def timeline_rows(items: Sequence[EmergencyDisclosure]) -> list[list[Any]]:
             item.date_start,
             item.date_end,
             item.count,
+            item.count_text,
+            item.get_requester_display(),
+            item.get_evidence_display(),
+            ("yes: " + item.contested_note) if item.contested else "no",
             item.data_disclosed or item.get_data_category_display(),
             item.get_basis_display(),
             item.get_warrant_display(),

@@ -30,6 +30,7 @@ from dashboard.opendata.records import absolute, disclosure_record, figure_recor
 from reports.models import Company, EmergencyDisclosure, Figure, SourceDocument, TriState
 from reports.opendata import (
     DISCLOSURE_COLUMNS,
+    DISCLOSURE_EXTRA_COLUMNS,
     FIGURE_COLUMNS,
     FIGURE_EXTRA_COLUMNS,
     FIGURE_VALUE_FIELDS,
@@ -76,7 +77,7 @@ def build_figures_csv() -> bytes:
 
 def build_disclosures_csv() -> bytes:
     disclosures = EmergencyDisclosure.objects.for_open_data().iterator(chunk_size=CHUNK_ROWS)
-    return _csv(DISCLOSURE_COLUMNS, disclosure_rows(disclosures))
+    return _csv((*DISCLOSURE_COLUMNS, *DISCLOSURE_EXTRA_COLUMNS), disclosure_rows(disclosures))
 
 
 def _json(name: str, records: list[dict[str, Any]]) -> bytes:
@@ -155,7 +156,7 @@ def disclosure_fields(companies: list[str]) -> list[dict[str, Any]]:
         _field("company", "string", d, **_enum(companies)),
         _field("date_start", "date", d, constraints={"required": True}),
         _field("date_end", "date", d, constraints={"required": True}),
-        _field("count", "integer", d, constraints={"required": True, "minimum": 1}),
+        _field("count", "integer", d, constraints={"required": False, "minimum": 1}),
         _field("agency", "string", d),
         _field("jurisdiction", "string", d),
         _field("basis", "string", d, **_enum(list(EmergencyDisclosure.Basis.values))),
@@ -165,8 +166,15 @@ def disclosure_fields(companies: list[str]) -> list[dict[str, Any]]:
         _field("data_disclosed", "string", d),
         _field("summary", "string", d),
         _field("source_url", "string", d),
+        _field("title", "string", d),
+        _field("count_is_minimum", "string", d, **_enum(["yes", "no"])),
+        _field("requester", "string", d, **_enum(list(EmergencyDisclosure.Requester.values))),
+        _field("evidence", "string", d, **_enum(list(EmergencyDisclosure.Evidence.values))),
+        _field("contested", "string", d, **_enum(["yes", "no"])),
+        _field("contested_note", "string", d),
+        _field("date_note", "string", d),
     ]
-    assert [f["name"] for f in fields] == list(DISCLOSURE_COLUMNS), "keep in step with opendata"
+    assert [f["name"] for f in fields] == [*DISCLOSURE_COLUMNS, *DISCLOSURE_EXTRA_COLUMNS], "in step with opendata"
     return fields
 
 
@@ -269,7 +277,9 @@ def data_index(request: HttpRequest) -> HttpResponse:
         "max_page_size": MAX_PAGE_SIZE,
         "contract_columns": FIGURE_COLUMNS,
         "figure_columns": [(name, FIGURE_FIELD_DESCRIPTIONS[name]) for name in FIGURE_COLUMNS + FIGURE_EXTRA_COLUMNS],
-        "disclosure_columns": [(name, DISCLOSURE_FIELD_DESCRIPTIONS[name]) for name in DISCLOSURE_COLUMNS],
+        "disclosure_columns": [
+            (name, DISCLOSURE_FIELD_DESCRIPTIONS[name]) for name in (*DISCLOSURE_COLUMNS, *DISCLOSURE_EXTRA_COLUMNS)
+        ],
     }
     return render(request, "data/index.html", context)
 

@@ -47,7 +47,17 @@ DISCLOSURE_FIELD_DESCRIPTIONS = {
     "title": "A short headline.",
     "date_start": "The day of the event, or the first day of the batch's date range (ISO 8601 date).",
     "date_end": "The same day for an event, or the last day of the batch's range (ISO 8601 date).",
-    "count": "How many disclosures the record stands for: 1 for an event, the admitted number for a batch.",
+    "count": "How many disclosures the record stands for: 1 for an event, the admitted number for a batch; "
+    "empty (null) when the sources do not say. Never a guess.",
+    "count_is_minimum": "yes (true) when the count is only a floor: “at least 1”.",
+    "requester": "Who asked: law-enforcement (an agency), impersonator (someone who forged an emergency request "
+    "posing as one), or unknown.",
+    "evidence": "What the record rests on: court-record, company-statement, government-notice, "
+    "named-source-reporting or anonymous-source-reporting.",
+    "contested": "yes (true) when sources disagree or the company disputes the record; contested_note says who "
+    "says what.",
+    "contested_note": "Who disputes the record, and what each side's sources say.",
+    "date_note": "What the dates are when the sources give no exact ones.",
     "agency": "The police force or agency that asked, when known.",
     "jurisdiction": "ISO 3166-1 alpha-2 code of the country.",
     "basis": "The exception the company claimed: emergency, good-faith, exigent, other, or unknown (not stated).",
@@ -200,7 +210,13 @@ def schemas() -> dict[str, Any]:
                 "title": STRING,
                 "date_start": DATE,
                 "date_end": DATE,
-                "count": {"type": "integer", "minimum": 1},
+                "count": _nullable({"type": "integer", "minimum": 1}),
+                "count_is_minimum": {"type": "boolean"},
+                "requester": {"type": "string", "enum": list(EmergencyDisclosure.Requester.values)},
+                "evidence": {"type": "string", "enum": list(EmergencyDisclosure.Evidence.values)},
+                "contested": {"type": "boolean"},
+                "contested_note": STRING,
+                "date_note": STRING,
                 "agency": STRING,
                 "jurisdiction": STRING,
                 "basis": {"type": "string", "enum": list(EmergencyDisclosure.Basis.values)},

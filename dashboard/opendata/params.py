@@ -218,6 +218,18 @@ DISCLOSURE_PARAMS = (
     _tristate("warrant", "there was a warrant"),
     _tristate("user_consent", "the user consented"),
     _tristate("user_notified", "the user was told"),
+    Param(
+        "requester",
+        "Who asked: law-enforcement, impersonator (a forged request) or unknown, comma-separated.",
+        "requester",
+        choices=tuple(EmergencyDisclosure.Requester.values),
+    ),
+    Param(
+        "evidence",
+        "What the record rests on, comma-separated.",
+        "evidence",
+        choices=tuple(EmergencyDisclosure.Evidence.values),
+    ),
 )
 
 

@@ -17,7 +17,7 @@ from dashboard.charts.disclosure_filters import TrackerFilters, tracker_filters
 from dashboard.charts.disclosures import date_range_text, timeline_chart
 from dashboard.charts.styles import company_colour
 from reports.formatting import format_number, format_percent, percent
-from reports.models import Company, EmergencyDisclosure, Figure, ReportingPeriod, SourceDocument
+from reports.models import Company, EmergencyDisclosure, EmergencyStatement, Figure, ReportingPeriod, SourceDocument
 from reports.periods import period_dates
 
 # --- Words for the counts ------------------------------------------------------------------------
@@ -28,35 +28,40 @@ def plural(number: int, singular: str, many: str | None = None) -> str:
 
 
 def totals_in_words(tallies: dict[str, int], *, filtered: bool) -> str:
-    """'11 disclosures are on record, from 1 company: 11 in 1 batch admitted in aggregate and none as single events.'"""
-    total = tallies["disclosures"]
-    if not total:
+    """'At least 31 disclosures are on record in 13 records from 7 companies; 8 records give no number ...'"""
+    records = tallies["records"]
+    if not records:
         return "No published disclosure matches these filters." if filtered else "No disclosure is on record yet."
-    verb = "match these filters" if filtered else "are on record"
-    if total == 1:
-        verb = "matches these filters" if filtered else "is on record"
-    parts = []
-    if tallies["batches"]:
-        parts.append(
-            f"{format_number(tallies['in_batches'])} in {plural(tallies['batches'], 'batch', 'batches')} "
-            f"a company admitted in aggregate"
+    total = tallies["disclosures"]
+    floor = bool(tallies["uncounted"] or tallies["floors"])
+    counted = plural(total, "disclosure")
+    verb = (
+        ("match" if total != 1 else "matches") + " these filters"
+        if filtered
+        else ("are" if total != 1 else "is") + " on record"
+    )
+    sentence = (
+        f"{'At least ' if floor else ''}{counted} {verb}, in {plural(records, 'record')} from "
+        f"{plural(tallies['companies'], 'company', 'companies')}"
+    )
+    notes = [
+        f"{plural(n, 'record')} {one if n == 1 else many}"
+        for n, one, many in (
+            (tallies["uncounted"], "gives no number", "give no number"),
+            (tallies["floors"], "gives only a floor (“at least”)", "give only a floor (“at least”)"),
+            (tallies["forged"], "concerns forged requests from impostors", "concern forged requests from impostors"),
+            (tallies["contested"], "is contested", "are contested"),
         )
-    parts.append(
-        f"{plural(tallies['events'], 'single documented event')}"
-        if tallies["events"]
-        else "none as single documented events"
-    )
-    return (
-        f"{plural(total, 'disclosure')} {verb}, from {plural(tallies['companies'], 'company', 'companies')}: "
-        + " and ".join(parts)
-        + "."
-    )
+        if n
+    ]
+    return sentence + (": " + "; ".join(notes) if notes else "") + "."
 
 
 def conditions_in_words(tallies: dict[str, int]) -> list[str]:
-    """Warrant, consent and notification, counted in disclosures (a batch counts its whole count)."""
-    total = tallies["disclosures"]
-    if not total:
+    """Warrant, consent and notification, in records (and disclosures where the records count them). What the
+    sources do not establish is said first, so that "0 of 11" is never read as "every user was told"."""
+    records = tallies["records"]
+    if not records:
         return []
     lines = []
     for field_name, what in (
@@ -64,12 +69,17 @@ def conditions_in_words(tallies: dict[str, int]) -> list[str]:
         ("user_consent", "the user's consent"),
         ("user_notified", "notice to the user"),
     ):
-        no, yes, unknown = (tallies[f"{field_name}_{answer}"] for answer in ("no", "yes", "unknown"))
-        words = [f"without {what}: {format_number(no)} of {format_number(total)}"]
+        no, yes, unknown = (tallies[f"{field_name}_{answer}_records"] for answer in ("no", "yes", "unknown"))
+        if unknown == records:
+            lines.append(f"{what}: the sources do not say, for any of the {plural(records, 'record')}")
+            continue
+        words = []
+        if no:
+            words.append(f"without {what} in {plural(no, 'record')}")
         if yes:
-            words.append(f"with it: {format_number(yes)}")
+            words.append(f"with {what} in {plural(yes, 'record')}")
         if unknown:
-            words.append(f"not known: {format_number(unknown)}")
+            words.append(f"not known for {plural(unknown, 'record')}")
         lines.append("; ".join(words))
     return lines
 
@@ -163,18 +173,6 @@ def emergency_figures(jurisdiction: str = "US") -> list[CompanyEmergencyFigures]
     return [CompanyEmergencyFigures(companies[pk], list(rows.values())) for pk, rows in grouped.items()]
 
 
-def company_standards(disclosures: Any) -> list[tuple[Company, str, list[SourceDocument]]]:
-    """Each company's stated standard once (the newest record that quotes it), with that record's sources."""
-    seen: set[tuple[int, str]] = set()
-    standards = []
-    for item in disclosures:
-        key = (item.company_id, item.company_standard.strip())
-        if key not in seen:
-            seen.add(key)
-            standards.append((item.company, item.company_standard, list(item.sources.all())))
-    return standards
-
-
 # --- Views ---------------------------------------------------------------------------------------
 
 
@@ -197,9 +195,15 @@ def tracker(request: HttpRequest) -> HttpResponse:
 def disclosure(request: HttpRequest, pk: int) -> HttpResponse:
     item = get_object_or_404(EmergencyDisclosure.objects.for_detail_page(), pk=pk)
     sources = list(item.sources.all())
+    excerpts: dict[int, list[Any]] = {}
+    for excerpt in item.excerpts.all():
+        excerpts.setdefault(excerpt.source_id, []).append(excerpt)
+    for source in sources:
+        source.quoted = excerpts.get(source.pk, [])  # type: ignore[attr-defined]
     context = {
         "disclosure": item,
         "dates": date_range_text(item.date_start, item.date_end),
+        "contradicting": [e for quoted in excerpts.values() for e in quoted if e.stance == "contradicts"],
         "primary": [s for s in sources if s.kind == SourceDocument.Kind.PRIMARY],
         "secondary": [s for s in sources if s.kind != SourceDocument.Kind.PRIMARY],
         "related": EmergencyDisclosure.objects.others_by_same_company(item),
@@ -223,8 +227,10 @@ def _explanation(published: Any) -> dict[str, Any]:
     # published_periods and reports_emergency(_here) are annotations, like figure_count in views.py: mypy sees a
     # queryset method's declared Company, not what it annotated.
     reporting = list(Company.objects.with_emergency_reporting("US"))
+    statements = list(EmergencyStatement.objects.for_tracker())
     return {
-        "standards": company_standards(published.stated_standards()),
+        "standards": [item for item in statements if item.kind == EmergencyStatement.Kind.STANDARD],
+        "statements": [item for item in statements if item.kind != EmergencyStatement.Kind.STANDARD],
         "emergency_figures": emergency_figures("US"),
         "not_reporting": [_coloured(c) for c in reporting if c.published_periods and not c.reports_emergency],  # type: ignore[attr-defined]
         "no_reports_held": [c for c in reporting if not c.published_periods],  # type: ignore[attr-defined]

@@ -26,7 +26,7 @@ from dashboard.charts.frame import Chart, Control, SourceEntry
 from dashboard.charts.labels import TOTAL
 from dashboard.charts.registry import ChartParamError, UnknownChart, build_chart
 from dashboard.charts.shared import JURISDICTION_CODE, TYPE_CHOICES
-from reports.models import Company, EmergencyDisclosure, Figure, ReportingPeriod
+from reports.models import Company, EmergencyDisclosure, EmergencyStatement, Figure, ReportingPeriod
 from reports.periods import period_dates
 from reports.statements import jurisdiction_name
 from reports.vocabulary import REQUEST_TYPE_DEFINITIONS
@@ -79,7 +79,7 @@ def home(request: HttpRequest) -> HttpResponse:
         "highlights": sorted(chart.highlights, key=lambda h: h.company_name),
         "reports": ReportingPeriod.objects.newest_reports(limit=8),
         "disclosures": EmergencyDisclosure.objects.for_listing()[:5],
-        "disclosure_total": EmergencyDisclosure.objects.published().total_disclosures(),
+        "disclosure_tallies": EmergencyDisclosure.objects.published().tallies(),
     }
     return render(request, "dashboard/home.html", context)
 
@@ -100,6 +100,8 @@ def company(request: HttpRequest, slug: str) -> HttpResponse:
         "reports": _reports(company, periods),
         # The government filter already lists them (for the scope shown): no second query.
         "jurisdictions": _governments(charts),
+        "disclosures": list(EmergencyDisclosure.objects.for_company_page(company)),
+        "statements": list(EmergencyStatement.objects.for_tracker().filter(company=company)),
     }
     return render(request, "dashboard/company.html", context)
 
@@ -241,7 +243,7 @@ def _scopes(periods: list[ReportingPeriod]) -> list[dict[str, Any]]:
 def _without(highlights: Iterable[Any]) -> list[str]:
     """The companies with published reports that give no figure for a chart."""
     shown = {item.company for item in highlights}
-    return [company.name for company in Company.objects.with_published_data() if company.slug not in shown]
+    return [company.name for company in Company.objects.with_published_reports() if company.slug not in shown]
 
 
 @require_GET

@@ -45,7 +45,7 @@ def test_no_warming_without_previews_or_without_a_worker(
 
 def test_the_warmed_charts_are_the_home_chart_and_every_company_pages_charts(bundled_data: None) -> None:
     charts = front_charts()
-    companies = list(Company.objects.with_published_data().values_list("slug", flat=True))
+    companies = list(Company.objects.with_published_reports().values_list("slug", flat=True))
     assert len(companies) >= 6
     assert [chart.slug for chart in charts] == ["requests-over-time"] + list(COMPANY_CHARTS) * len(companies)
     assert charts[1].params["company"] == companies[0]

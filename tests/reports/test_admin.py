@@ -125,6 +125,12 @@ def test_a_batch_without_a_source_is_refused(staff: Client) -> None:
         "data_category": "video",
         "summary": "Three times.",
         "status": "draft",
+        "requester": "law-enforcement",
+        "evidence": "company-statement",
+        "excerpts-TOTAL_FORMS": "0",
+        "excerpts-INITIAL_FORMS": "0",
+        "excerpts-MIN_NUM_FORMS": "0",
+        "excerpts-MAX_NUM_FORMS": "1000",
     }
     response = staff.post("/admin/reports/emergencydisclosure/add/", data)
     assert "must cite the document that admits it" in response.content.decode()

@@ -20,7 +20,8 @@ class Command(BaseCommand):
         self.stdout.write(
             f"sources: {result.sources}; period details: {result.periods_updated} updated; "
             f"emergency disclosures: {result.disclosures_created} created, "
-            f"{result.disclosures_updated} updated"
+            f"{result.disclosures_updated} updated; statements and standards: {result.statements_created} created, "
+            f"{result.statements_updated} updated"
         )
         if result.failed:
             raise CommandError("; ".join(f"{run.filename}: {run.message}" for run in result.failed))

@@ -78,7 +78,7 @@ def test_every_chart_of_the_bundled_data_comes_back_from_the_cache_as_it_was_bui
 ) -> None:
     states = [("requests-over-time", {})] + [
         (slug, {"company": company})
-        for company in Company.objects.with_published_data().values_list("slug", flat=True)
+        for company in Company.objects.with_published_reports().values_list("slug", flat=True)
         for slug in CHARTS
         if slug.startswith("company-")
     ]

@@ -19,6 +19,7 @@ from reports import bundled, services
 from reports.models import Figure
 from reports.opendata import (
     DISCLOSURE_COLUMNS,
+    DISCLOSURE_EXTRA_COLUMNS,
     FIGURE_COLUMNS,
     FIGURE_VALUE_FIELDS,
     figure_rows,
@@ -185,7 +186,7 @@ def test_disclosures_csv_has_the_contract_columns_and_every_source(client: Clien
     response = client.get("/data/emergency-disclosures.csv")
     assert response["Content-Disposition"] == 'attachment; filename="emergency-disclosures.csv"'
     (row,) = read_csv(response)
-    assert list(row) == list(DISCLOSURE_COLUMNS)
+    assert list(row) == [*DISCLOSURE_COLUMNS, *DISCLOSURE_EXTRA_COLUMNS]
     assert (row["company"], row["date_start"], row["date_end"], row["count"]) == (
         "ring",
         "2022-01-01",
@@ -217,7 +218,10 @@ def test_the_data_package_describes_both_csvs_with_types_definitions_and_allowed
     figures, disclosures = package["resources"]
     fields = {field["name"]: field for field in figures["schema"]["fields"]}
     assert list(fields) == [*FIGURE_COLUMNS, "note"]
-    assert [field["name"] for field in disclosures["schema"]["fields"]] == list(DISCLOSURE_COLUMNS)
+    assert [field["name"] for field in disclosures["schema"]["fields"]] == [
+        *DISCLOSURE_COLUMNS,
+        *DISCLOSURE_EXTRA_COLUMNS,
+    ]
     assert fields["request_type"]["constraints"]["enum"] == list(RequestType.values)
     assert fields["measure"]["constraints"]["enum"] == list(Measure.values)
     assert REQUEST_TYPE_DEFINITIONS["subpoena"] in fields["request_type"]["description"]
