@@ -8,6 +8,7 @@ class DashboardConfig(AppConfig):
     verbose_name = "Public dashboard"
 
     def ready(self) -> None:
+        from dashboard import checks  # noqa: F401  (registers the deploy checks)
         from dashboard.charts.registry import load_families
         from dashboard.receivers import on_data_changed
         from reports.signals import data_changed

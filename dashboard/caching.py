@@ -92,7 +92,9 @@ def current_generation() -> tuple[int, float]:
 
         row = DataGeneration.objects.filter(id=1).values_list("number", "changed_at").first()
         value = (row[0], row[1].timestamp()) if row else (0, 0.0)
-        shared_set(GENERATION_KEY, value, timeout=None)
+        # Forgotten at once after every bump; the timeout only bounds how long a bump whose announcement was
+        # lost (its process killed during COMMIT) goes unseen.
+        shared_set(GENERATION_KEY, value, timeout=settings.GENERATION_RECHECK_SECONDS)
     return value
 
 

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from dashboard.caching import forget_generation
-from dashboard.tasks import warm_chart_previews_after_commit
+from dashboard.tasks import queue_warming
 
 
-def on_data_changed(sender: object, **kwargs: object) -> None:
-    """reports.signals.data_changed: forget the generation this process keeps, and queue the pictures."""
+def on_data_changed(sender: object, *, committed: bool = True, **kwargs: object) -> None:
+    """reports.signals.data_changed: forget the generation this process keeps; once committed, queue the pictures."""
     forget_generation()
-    warm_chart_previews_after_commit()
+    if committed:
+        queue_warming()

@@ -132,6 +132,9 @@ CHART_CACHE_SECONDS = env_int("CHART_CACHE_SECONDS", 3600, minimum=0)
 #: Seconds a process keeps its own copy of what it fetched from Redis (dashboard.caching): how far
 #: behind another process's bump it may be, in exchange for no round trip on hot pages.
 PAGE_CACHE_LOCAL_SECONDS = env_int("PAGE_CACHE_LOCAL_SECONDS", 1 if CACHE_URL else 0, minimum=0)
+#: How long a process trusts the cached generation number before reading it again. Every bump forgets it at
+#: once; this bounds only a bump whose announcement was lost (a process killed during COMMIT).
+GENERATION_RECHECK_SECONDS = env_int("GENERATION_RECHECK_SECONDS", 30, minimum=1)
 
 # --- Celery ----------------------------------------------------------------------------------
 CELERY_BROKER_URL = env_str("CELERY_BROKER_URL", "")

@@ -7,7 +7,6 @@ import logging
 from celery import shared_task
 from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
-from django.db import transaction
 
 log = logging.getLogger(__name__)
 
@@ -32,8 +31,8 @@ def warm_chart_previews() -> dict[str, int]:
     return counts
 
 
-def warm_chart_previews_after_commit() -> None:
-    """Queue the warming once the data change is committed. Only with a worker: in the embedded default
+def queue_warming() -> None:
+    """Queue the warming (called once the data change is committed). Only with a worker: in the embedded default
     (eager tasks) it would hold up the request that changed the data for minutes; readers draw them then."""
     if settings.CHART_PREVIEWS and not settings.CELERY_TASK_ALWAYS_EAGER:
-        transaction.on_commit(warm_chart_previews.delay)
+        warm_chart_previews.delay()

@@ -153,7 +153,7 @@ class ReportingPeriodAdmin(SimpleHistoryAdmin):
         obj._change_reason = form.cleaned_data.get("change_reason") or ("edited" if change else "entered")  # type: ignore[attr-defined]
         super().save_model(request, obj, form, change)
         if obj.status == Status.PUBLISHED:
-            services.bump_generation_on_commit()
+            services.bump_generation()
 
     def save_formset(self, request: HttpRequest, form: forms.ModelForm, formset: Any, change: bool) -> None:
         reason = form.cleaned_data.get("change_reason") or ("edited" if change else "entered")
@@ -260,19 +260,19 @@ class EmergencyDisclosureAdmin(SimpleHistoryAdmin):
         super().save_model(request, obj, form, change)
         # Taking a record back to draft must also move the caches on, or public pages keep showing it.
         if obj.status == Status.PUBLISHED or "status" in form.changed_data:
-            services.bump_generation_on_commit()
+            services.bump_generation()
 
     def delete_model(self, request: HttpRequest, obj: EmergencyDisclosure) -> None:
         was_published = obj.status == Status.PUBLISHED
         super().delete_model(request, obj)
         if was_published:
-            services.bump_generation_on_commit()
+            services.bump_generation()
 
     def delete_queryset(self, request: HttpRequest, queryset: QuerySet[EmergencyDisclosure]) -> None:
         was_published = queryset.filter(status=Status.PUBLISHED).exists()
         super().delete_queryset(request, queryset)
         if was_published:
-            services.bump_generation_on_commit()
+            services.bump_generation()
 
     @admin.action(description="Publish the selected disclosures")
     def publish(self, request: HttpRequest, queryset: QuerySet[EmergencyDisclosure]) -> None:
@@ -477,10 +477,10 @@ class EmergencyStatementAdmin(SimpleHistoryAdmin):
     def save_model(self, request: HttpRequest, obj: EmergencyStatement, form: forms.ModelForm, change: bool) -> None:
         super().save_model(request, obj, form, change)
         if obj.status == Status.PUBLISHED or "status" in form.changed_data:
-            services.bump_generation_on_commit()
+            services.bump_generation()
 
     @admin.action(description="Publish the selected statements")
     def publish(self, request: HttpRequest, queryset: QuerySet[EmergencyStatement]) -> None:
         count = queryset.exclude(status=Status.PUBLISHED).update(status=Status.PUBLISHED)
-        services.bump_generation_on_commit()
+        services.bump_generation()
         self.message_user(request, f"Published {count} statement{'s' if count != 1 else ''}.", messages.SUCCESS)

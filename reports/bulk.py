@@ -19,7 +19,7 @@ from reports.models import (
     SourceExcerpt,
     Status,
 )
-from reports.services import bump_generation_on_commit, ensure_companies, set_if_changed
+from reports.services import bump_generation, ensure_companies, set_if_changed
 
 # --- Source documents and disclosures from structured data (the bundled dataset, staff bulk loads) ---
 
@@ -73,7 +73,7 @@ def upsert_period_details(*, rows: Iterable[dict[str, str]], reason: str) -> int
                 period.save()
                 changed_count += 1
         if changed_count:
-            bump_generation_on_commit()
+            bump_generation()
     return changed_count
 
 
@@ -104,7 +104,7 @@ def upsert_disclosures(*, items: Iterable[dict[str, Any]], publish: bool, reason
                 disclosure.sources.set(sources)
             _set_excerpts(disclosure, excerpts)
         if created or updated:
-            bump_generation_on_commit()
+            bump_generation()
     return created, updated
 
 
@@ -134,7 +134,7 @@ def upsert_statements(*, items: Iterable[dict[str, Any]], publish: bool, reason:
             if set(statement.sources.all()) != set(sources):
                 statement.sources.set(sources)
         if created or updated:
-            bump_generation_on_commit()
+            bump_generation()
     return created, updated
 
 

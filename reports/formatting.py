@@ -62,3 +62,14 @@ def format_change(old: Decimal | None, new: Decimal | None) -> str:
     if rounded == 0:
         return "about the same"
     return f"{abs(rounded)}% {'more' if rounded > 0 else 'fewer'}"
+
+
+#: A spreadsheet reads a cell that starts with one of these as a formula (=HYPERLINK(...) runs when opened).
+_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def csv_text_cell(text: str) -> str:
+    """A text cell as every CSV the site serves writes it: one that a spreadsheet would run as a formula gets a
+    leading apostrophe, which spreadsheets show as text (OWASP's advice; docs/data.md says so). Numbers and
+    dates are written by their own functions and never pass through here."""
+    return "'" + text if text.startswith(_FORMULA_STARTS) else text

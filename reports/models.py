@@ -72,7 +72,8 @@ class Company(models.Model):
 
 
 def archive_path(instance: SourceDocument, filename: str) -> str:
-    return f"sources/{instance.sha256[:2] or 'new'}/{instance.sha256 or 'pending'}-{filename[-80:]}"
+    # The document's own name is kept whole (up to 200 characters) so its download is named as it was published.
+    return f"sources/{instance.sha256[:2] or 'new'}/{instance.sha256 or 'pending'}-{filename[-200:]}"
 
 
 class SourceDocument(models.Model):
@@ -92,7 +93,9 @@ class SourceDocument(models.Model):
     )
     published_on = models.DateField(null=True, blank=True)
     retrieved_at = models.DateTimeField(null=True, blank=True, help_text="When we fetched or received our copy.")
-    archive = models.FileField(upload_to=archive_path, blank=True, help_text="Our copy; its SHA-256 is computed.")
+    archive = models.FileField(
+        upload_to=archive_path, max_length=500, blank=True, help_text="Our copy; its SHA-256 is computed."
+    )
     sha256 = models.CharField(max_length=64, blank=True, editable=False, db_index=True)
     size = models.PositiveBigIntegerField(null=True, blank=True, editable=False)
     content_type = models.CharField(max_length=100, blank=True)

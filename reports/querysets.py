@@ -165,6 +165,7 @@ class SourceDocumentQuerySet(models.QuerySet["SourceDocument"]):
             Exists(ReportingPeriod.objects.published().filter(source=OuterRef("pk")))
             | Exists(Figure.objects.published().filter(source=OuterRef("pk")))
             | Exists(EmergencyDisclosure.objects.published().filter(sources=OuterRef("pk")))
+            | Exists(model("EmergencyStatement").objects.published().filter(sources=OuterRef("pk")))
         ).select_related("company")
 
     # --- Provenance pages (dashboard/pages/provenance.py) ---

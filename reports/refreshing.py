@@ -3,13 +3,11 @@ every outcome, including a worker that died mid-import, as an ImportRun."""
 
 from __future__ import annotations
 
-import datetime as dt
 import hashlib
 import logging
 from pathlib import PurePath
 from urllib.parse import urlsplit
 
-from django.conf import settings
 from django.utils import timezone
 
 from reports import fetching
@@ -17,14 +15,12 @@ from reports.models import (
     DataFeed,
     ImportRun,
 )
-from reports.services import import_document
+from reports.services import fail_interrupted_runs, import_document
 
 log = logging.getLogger(__name__)
 
 
 # --- Refreshing a feed ---------------------------------------------------------------------------
-
-INTERRUPTED = "interrupted: the worker stopped mid-import"
 
 
 def refresh_feed(*, feed_id: int, triggered_by: str) -> ImportRun:
@@ -77,14 +73,6 @@ def refresh_feed(*, feed_id: int, triggered_by: str) -> ImportRun:
             last_checked_at=timezone.now(),
         )
     return run
-
-
-def fail_interrupted_runs(*, feed: DataFeed) -> int:
-    """Mark the feed's runs still "running" after the Celery hard time limit as interrupted; returns how many."""
-    cutoff = timezone.now() - dt.timedelta(seconds=settings.CELERY_TASK_TIME_LIMIT)
-    return ImportRun.objects.filter(feed=feed, outcome=ImportRun.Outcome.RUNNING, started_at__lt=cutoff).update(
-        outcome=ImportRun.Outcome.FAILED, message=INTERRUPTED, errors=[INTERRUPTED], finished_at=timezone.now()
-    )
 
 
 def _refresh_failed(feed: DataFeed, *, triggered_by: str, message: str) -> ImportRun:

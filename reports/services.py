@@ -6,6 +6,7 @@ one transaction under advisory locks, record an ImportRun and bump the cache gen
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import logging
 import zlib
@@ -14,6 +15,7 @@ from pathlib import PurePath
 from typing import Any
 from urllib.parse import urlsplit
 
+from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.files.base import ContentFile
 from django.db import DatabaseError, IntegrityError, connection, transaction
@@ -45,16 +47,16 @@ log = logging.getLogger(__name__)
 
 
 def bump_generation() -> int:
-    """Move every cache key on to a new generation; called when published data changes."""
+    """Move every cache key on to a new generation, in the current transaction, and tell the site once it is
+    committed. The number commits with the data or not at all: a process killed during COMMIT cannot leave new
+    data under an old generation (the site re-reads the number within GENERATION_RECHECK_SECONDS)."""
     DataGeneration.objects.get_or_create(id=1)
     DataGeneration.objects.filter(id=1).update(number=F("number") + 1, changed_at=timezone.now())
     number = DataGeneration.objects.get(id=1).number
-    data_changed.send(sender=DataGeneration, generation=number)
+    # This process sees its own new number at once; everyone else once it is committed (``committed``).
+    data_changed.send(sender=DataGeneration, generation=number, committed=False)
+    transaction.on_commit(lambda: data_changed.send(sender=DataGeneration, generation=number, committed=True))
     return number
-
-
-def bump_generation_on_commit() -> None:
-    transaction.on_commit(bump_generation)
 
 
 # --- Applying an import --------------------------------------------------------------------------
@@ -78,9 +80,11 @@ def import_document(
     What the importer does not understand is recorded on the run (``unknowns``) and not imported; a feed's
     document with unknowns lands as a draft for staff review even where the feed publishes on import."""
     digest = hashlib.sha256(data).hexdigest()
+    fail_interrupted_runs()
     run = ImportRun.objects.create(
         feed=feed, filename=PurePath(filename).name, triggered_by=triggered_by, payload_sha256=digest, format=fmt or ""
     )
+    written: list[str] = []  # archive files this attempt wrote: removed again unless their row committed
     try:
         # Checked again under the locks below; this first look spares parsing a document already imported.
         if not force and _already_imported(digest, fmt):
@@ -105,14 +109,19 @@ def import_document(
             source = None
             if document.format not in SELF_SOURCED_FORMATS:
                 source = _archive(
-                    data=data, filename=filename, document=document, source_url=source_url, kind=source_kind
+                    data=data,
+                    filename=filename,
+                    document=document,
+                    source_url=source_url,
+                    kind=source_kind,
+                    written=written,
                 )
             _apply(plan, run=run, source=source, publish=publish, reason=f"import of {run.filename}", user=user)
             run.source = source
             run.warnings = [*document.warnings, *plan.disagreements]
             _finish(run, ImportRun.Outcome.SUCCEEDED, _summary(run))
             if run.created or run.updated or run.new_periods:  # type: ignore[attr-defined]
-                bump_generation_on_commit()
+                bump_generation()
     except DocumentError as error:
         run.errors = error.errors
         run.rejected = getattr(error, "rejected", 0) or len(error.errors)
@@ -122,7 +131,49 @@ def import_document(
     except Exception as error:
         log.exception("import of %s failed", filename)
         _finish(run, ImportRun.Outcome.FAILED, f"internal error while importing: {type(error).__name__}: {error}")
+    finally:
+        if run.outcome != ImportRun.Outcome.SUCCEEDED:
+            _discard_unreferenced(written)
     return run
+
+
+#: The message of a run whose process stopped before it finished.
+INTERRUPTED = "interrupted: the process stopped mid-import"
+
+
+def fail_interrupted_runs(*, feed: DataFeed | None = None) -> int:
+    """Mark runs still "running" after the Celery hard time limit (no import takes that long) as interrupted,
+    every run or a feed's, and sweep the archive files their transactions left; returns how many."""
+    cutoff = timezone.now() - dt.timedelta(seconds=settings.CELERY_TASK_TIME_LIMIT)
+    runs = ImportRun.objects.filter(outcome=ImportRun.Outcome.RUNNING, started_at__lt=cutoff)
+    count = (runs.filter(feed=feed) if feed is not None else runs).update(
+        outcome=ImportRun.Outcome.FAILED, message=INTERRUPTED, errors=[INTERRUPTED], finished_at=timezone.now()
+    )
+    if count:
+        sweep_unreferenced_archives()
+    return count
+
+
+def sweep_unreferenced_archives() -> list[str]:
+    """Delete archive files no SourceDocument points to (left by a process killed mid-import); returns them."""
+    storage = SourceDocument._meta.get_field("archive").storage  # type: ignore[attr-defined]
+    try:
+        folders, _ = storage.listdir("sources")
+    except FileNotFoundError:
+        return []
+    files = [f"sources/{folder}/{name}" for folder in folders for name in storage.listdir(f"sources/{folder}")[1]]
+    return _discard_unreferenced(files)
+
+
+def _discard_unreferenced(names: list[str]) -> list[str]:
+    if not names:
+        return []
+    referenced = set(SourceDocument.objects.filter(archive__in=names).values_list("archive", flat=True))
+    storage = SourceDocument._meta.get_field("archive").storage  # type: ignore[attr-defined]
+    gone = [name for name in names if name not in referenced]
+    for name in gone:
+        storage.delete(name)
+    return gone
 
 
 def _already_imported(digest: str, fmt: str | None) -> bool:
@@ -152,7 +203,13 @@ def _lock(keys: Iterable[str]) -> None:
 
 
 def _archive(
-    *, data: bytes, filename: str, document: ParsedDocument, source_url: str, kind: str = SourceDocument.Kind.PRIMARY
+    *,
+    data: bytes,
+    filename: str,
+    document: ParsedDocument,
+    source_url: str,
+    kind: str = SourceDocument.Kind.PRIMARY,
+    written: list[str] | None = None,
 ) -> SourceDocument:
     """The SourceDocument for these bytes: found by SHA-256, given its archived copy if it lacks one."""
     digest = hashlib.sha256(data).hexdigest()
@@ -178,6 +235,8 @@ def _archive(
     source.retrieved_at = source.retrieved_at or timezone.now()
     if not source.archive:
         source.archive.save(name or f"{digest}.bin", ContentFile(data), save=False)
+        if written is not None:
+            written.append(source.archive.name)
     source._change_reason = f"archived by the import of {name}"  # type: ignore[attr-defined]
     source.save()
     return source
@@ -382,7 +441,7 @@ def publish_periods(*, periods: Iterable[ReportingPeriod], user: AbstractBaseUse
             period.save()
             changed += 1
         if changed:
-            bump_generation_on_commit()
+            bump_generation()
     return changed
 
 
@@ -403,5 +462,5 @@ def publish_disclosures(
             disclosure.save()
             changed += 1
         if changed:
-            bump_generation_on_commit()
+            bump_generation()
     return changed

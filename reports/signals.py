@@ -8,5 +8,6 @@ from __future__ import annotations
 
 from django.dispatch import Signal
 
-#: Sent with ``generation`` (the new number) whenever published data changed.
+#: Sent with ``generation`` (the new number) and ``committed`` whenever published data changed: once at once
+#: (``committed=False``, for the process that made the change) and once the change is committed.
 data_changed = Signal()

@@ -23,7 +23,7 @@ from django.utils.safestring import SafeString, mark_safe
 
 from dashboard.charts.registry import CHARTS, ChartSpec
 from dashboard.charts.themes import PREVIEW_WIDTHS, Preview, themed_height
-from reports.formatting import csv_number, format_number
+from reports.formatting import csv_number, csv_text_cell, format_number
 
 if TYPE_CHECKING:
     from reports.models import SourceDocument
@@ -187,7 +187,7 @@ class Chart:
         writer = csv.writer(buffer, lineterminator="\n")
         writer.writerow([column.key for column in self.columns])
         for row in self.rows:
-            writer.writerow([csv_cell(value) for value in row])
+            writer.writerow([csv_text_cell(csv_cell(value)) for value in row])
         return buffer.getvalue()
 
     def table(self) -> list[list[str]]:

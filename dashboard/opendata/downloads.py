@@ -27,6 +27,7 @@ from dashboard.opendata.http import open_data
 from dashboard.opendata.openapi import DISCLOSURE_FIELD_DESCRIPTIONS, FIGURE_FIELD_DESCRIPTIONS, definitions
 from dashboard.opendata.params import LICENSE, MAX_PAGE_SIZE, Query
 from dashboard.opendata.records import absolute, disclosure_record, figure_records
+from reports.formatting import csv_text_cell
 from reports.models import Company, EmergencyDisclosure, Figure, SourceDocument, TriState
 from reports.opendata import (
     DISCLOSURE_COLUMNS,
@@ -65,7 +66,8 @@ def _csv(header: tuple[str, ...], rows: Iterator[list[str]]) -> bytes:
     buffer = io.StringIO()
     writer = csv.writer(buffer)  # RFC 4180: quoted as needed, CRLF line ends
     writer.writerow(header)
-    writer.writerows(rows)
+    # Every cell a spreadsheet could run as a formula is neutralised (docs/data.md, "Opening the CSVs").
+    writer.writerows([csv_text_cell(cell) for cell in row] for row in rows)
     return buffer.getvalue().encode("utf-8")
 
 

@@ -45,6 +45,9 @@ def format_choices() -> list[tuple[str, str]]:
 def detect(data: bytes, *, filename: str = "") -> str:
     """The format whose sniffer recognises the content; DocumentError when none does."""
     check_payload(data, filename=filename)
+    if data.startswith(b"%PDF") and b"%%EOF" not in data[-2048:]:
+        # A PDF cut short in transit: say so, rather than that it matches no format.
+        raise DocumentError("the PDF is truncated: it does not end with the %%EOF marker", filename=filename)
     for fmt in FORMAT_MODULES:
         if importer(fmt).sniff(data, filename):
             return fmt

@@ -27,6 +27,12 @@ MEASURES = frozenset(Measure.values)
 REQUEST_TYPES = frozenset(RequestType.values)
 SCOPES = frozenset(Scope.values)
 _JURISDICTION = re.compile(r"^[A-Z]{2}$")
+_PLAIN_NUMBER = re.compile(r"-?\d+(\.\d+)?")
+#: What the database column holds (14 digits, 2 after the point): anything larger cannot be stored anywhere.
+MAX_STORABLE = Decimal("999999999999.99")
+#: No company has reported anywhere near this many demands, accounts or anything else in one period: a larger
+#: count is a mistake in the document (or an attack), never a figure to publish.
+MAX_PLAUSIBLE_COUNT = Decimal(100_000_000)
 
 
 class DocumentError(ValueError):
@@ -198,6 +204,8 @@ def parse_number(text: str, *, filename: str = "", location: str = "") -> Decima
     cleaned = text.strip().replace(",", "").replace("\u00a0", "").replace(" ", "").rstrip("%")
     if cleaned in {"", "-", "\u2013", "N/A", "n/a", "NA"}:
         return None
+    if not _PLAIN_NUMBER.fullmatch(cleaned):  # "1e9", "Infinity", "0x10" are not how a report writes a figure
+        raise DocumentError(f"expected a number, found {text.strip()!r}", filename=filename, location=location)
     try:
         number = Decimal(cleaned)
     except InvalidOperation:
@@ -289,13 +297,36 @@ def _validate_figure(figure: FigureRecord, seen: set[tuple[str, str, str]], *, f
     if figure.is_band and (figure.value_min is None or figure.value_max is None):
         raise DocumentError("a band needs both a minimum and a maximum", filename=filename, location=location)
     for number in (figure.value, figure.value_min, figure.value_max):
-        if number is not None and number < 0:
-            raise DocumentError(f"figures cannot be negative, found {number}", filename=filename, location=location)
-        if number is not None and figure.measure in PERCENT_MEASURES and number > 100:
-            raise DocumentError(f"a percentage cannot exceed 100, found {number}", filename=filename, location=location)
+        if number is not None:
+            _check_number(number, figure.measure, filename=filename, location=location)
     if figure.value_min is not None and figure.value_max is not None and figure.value_min > figure.value_max:
         raise DocumentError(
             f"band minimum {figure.value_min} is above its maximum {figure.value_max}",
+            filename=filename,
+            location=location,
+        )
+
+
+def _check_number(number: Decimal, measure: str, *, filename: str, location: str) -> None:
+    """A figure's value against what a figure can be: not negative, a percentage at most 100 with at most two
+    decimals, a count whole and plausible, and nothing the database column cannot hold."""
+    if not number.is_finite() or abs(number) > MAX_STORABLE:
+        raise DocumentError(f"{number} is too large to be a figure", filename=filename, location=location)
+    if number < 0:
+        raise DocumentError(f"figures cannot be negative, found {number}", filename=filename, location=location)
+    if measure in PERCENT_MEASURES:
+        if number > 100:
+            raise DocumentError(f"a percentage cannot exceed 100, found {number}", filename=filename, location=location)
+        if number != number.quantize(Decimal("0.01")):
+            raise DocumentError(
+                f"a percentage is given to at most two decimals, found {number}", filename=filename, location=location
+            )
+        return
+    if number != number.to_integral_value():
+        raise DocumentError(f"a count is a whole number, found {number}", filename=filename, location=location)
+    if number > MAX_PLAUSIBLE_COUNT:
+        raise DocumentError(
+            f"{number:,} is not a plausible count (more than {MAX_PLAUSIBLE_COUNT:,} in one period)",
             filename=filename,
             location=location,
         )

@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+import re
 
 from reports.importers.base import (
     NO_ALIASES,
@@ -24,6 +25,7 @@ from reports.opendata import FIGURE_COLUMNS
 from reports.vocabulary import Measure, RequestType
 
 FORMAT = "canonical_csv"
+_WEB_ADDRESS = re.compile(r"^https?://[^\s/$.?#][^\s]*$", re.IGNORECASE)
 LABEL = "Data Demands open-data CSV (figures.csv)"
 
 
@@ -57,6 +59,18 @@ def parse(data: bytes, *, filename: str = "", source_url: str = "", aliases: Ali
             _date(row, "period_end", where, filename),
         )
         url = (row.get("source_url") or "").strip() or source_url
+        if url and not _WEB_ADDRESS.match(url):
+            raise DocumentError(
+                f"column source_url: expected a web address (http:// or https://), found {url[:80]!r}",
+                filename=filename,
+                location=where,
+            )
+        if key[3] > dt.date.today():
+            raise DocumentError(
+                f"the period ends on {key[3]}, after today: a report cannot cover days that have not happened",
+                filename=filename,
+                location=where,
+            )
         request_type, measure = (
             _required(row, "request_type", where, filename),
             _required(row, "measure", where, filename),

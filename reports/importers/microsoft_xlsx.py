@@ -57,6 +57,8 @@ DEFAULT_SOURCE_URL = "https://www.microsoft.com/en-us/corporate-responsibility/l
 _ZIP_MAGIC = b"PK\x03\x04"
 #: A real workbook unpacks to well under 1 MB; anything far bigger is not one (or is a zip bomb).
 _MAX_UNPACKED_BYTES = 100 * 1024 * 1024
+#: XML compresses well, but a real workbook's parts stay under about 20 times their stored size.
+_MAX_RATIO = 200
 _MARKER = b"law enforcement requests"
 
 _Cell = object
@@ -166,35 +168,66 @@ def parse(data: bytes, *, filename: str = "", source_url: str = "", aliases: Ali
 
 
 def _read_workbook(data: bytes, *, filename: str) -> dict[str, _Rows]:
-    """Every sheet's cell values, read in one go so that no openpyxl error escapes later."""
+    """Every sheet's cell values, read in one go so that no openpyxl error escapes later. The zip's declared
+    sizes are checked before anything is inflated (zipfile never inflates a member past its declared size)."""
     if not data:
         raise DocumentError("the document is empty", filename=filename)
     if not data.startswith(_ZIP_MAGIC):
         raise DocumentError("expected an XLSX workbook (a ZIP archive); this is not one", filename=filename)
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
-            unpacked = sum(info.file_size for info in archive.infolist())
-            broken = archive.testzip()
+            members = archive.infolist()
     except (zipfile.BadZipFile, zlib.error, OSError, EOFError, RuntimeError) as exc:
         raise DocumentError(f"the workbook is truncated or corrupt ({exc})", filename=filename) from exc
-    if broken is not None:
-        raise DocumentError(f"the workbook is corrupt: its part {broken!r} fails its checksum", filename=filename)
+    unpacked = sum(info.file_size for info in members)
     if unpacked > _MAX_UNPACKED_BYTES:
         raise DocumentError(f"the workbook unpacks to {unpacked:,} bytes; that is not a report", filename=filename)
+    squeezed = max(members, key=lambda info: info.file_size / max(info.compress_size, 1), default=None)
+    if squeezed is not None and squeezed.file_size > _MAX_RATIO * max(squeezed.compress_size, 1) > 0:
+        ratio = squeezed.file_size // max(squeezed.compress_size, 1)
+        raise DocumentError(
+            f"the workbook's part {squeezed.filename!r} unpacks {ratio:,} times larger than it is stored: "
+            "that is not a report (a zip bomb?)",
+            filename=filename,
+        )
     try:
-        workbook = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-        try:
-            return {
-                sheet.title: [tuple(row) for row in sheet.iter_rows(values_only=True)] for sheet in workbook.worksheets
-            }
-        finally:
-            workbook.close()
+        values = _sheets(data, data_only=True)
+        formulas = _sheets(data, data_only=False)
     # openpyxl reports a damaged workbook with whatever its zip, XML or type parsing raised
-    # (KeyError, ValueError, XML syntax errors...); all of them mean the same thing here.
+    # (KeyError, ValueError, XML syntax errors, a failed CRC...); all of them mean the same thing here.
     except Exception as exc:
         raise DocumentError(
             f"the workbook cannot be read ({type(exc).__name__}: {exc}); is it a complete XLSX file?", filename=filename
         ) from exc
+    _refuse_uncomputed_formulas(values, formulas, filename=filename)
+    return values
+
+
+def _sheets(data: bytes, *, data_only: bool) -> dict[str, _Rows]:
+    workbook = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=data_only)
+    try:
+        return {sheet.title: [tuple(row) for row in sheet.iter_rows(values_only=True)] for sheet in workbook.worksheets}
+    finally:
+        workbook.close()
+
+
+def _refuse_uncomputed_formulas(values: dict[str, _Rows], formulas: dict[str, _Rows], *, filename: str) -> None:
+    """A formula whose value the workbook does not carry (a program that saves without computing, such as a
+    script) is unreadable, not "not reported": the whole workbook is refused with where the first one is."""
+    blank: list[str] = []
+    for title, rows in formulas.items():
+        for number, row in enumerate(rows, start=1):
+            for column, cell in enumerate(row):
+                if isinstance(cell, str) and cell.startswith("="):
+                    held = values[title][number - 1] if number - 1 < len(values[title]) else ()
+                    if column >= len(held) or held[column] is None:
+                        blank.append(f"sheet {title!r}, row {number}, column {column + 1}")
+    if blank:
+        raise DocumentError(
+            f"{len(blank)} cells are formulas the workbook carries no computed value for (the first: {blank[0]}); "
+            "open the workbook in a spreadsheet program and save it, so that the values are stored",
+            filename=filename,
+        )
 
 
 def _period(sheets: dict[str, _Rows], *, filename: str) -> tuple[dt.date, dt.date, list[str]]:

@@ -189,7 +189,7 @@ def test_a_run_left_running_past_the_hard_time_limit_is_marked_interrupted_by_th
     refresh(feed)
     stale.refresh_from_db()
     recent.refresh_from_db()
-    assert (stale.outcome, stale.message) == ("failed", "interrupted: the worker stopped mid-import")
+    assert (stale.outcome, stale.message) == ("failed", "interrupted: the process stopped mid-import")
     assert stale.finished_at is not None
     assert recent.outcome == "running"
 

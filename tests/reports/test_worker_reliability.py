@@ -29,7 +29,7 @@ from django.db.models import Count
 from django.utils import timezone
 
 from dashboard.celery import app as celery_app
-from reports import refreshing, tasks
+from reports import refreshing, services, tasks
 from reports.models import DataFeed, Figure, ImportRun, ReportingPeriod, SourceDocument
 from tests.factories import CompanyFactory
 from tests.reports import test_fetching as served
@@ -272,7 +272,7 @@ def test_a_worker_killed_mid_import_leaves_no_partial_write_and_the_task_is_deli
     enqueue(feed, worker)
     assert finished_runs(worker, 2)[-1].outcome == "unchanged"
     killed.refresh_from_db()
-    assert (killed.outcome, killed.message) == ("failed", refreshing.INTERRUPTED)
+    assert (killed.outcome, killed.message) == ("failed", services.INTERRUPTED)
     assert state() == clean
 
 
