@@ -46,11 +46,18 @@ class FigureLike(Protocol):
 Key = tuple[str, str]
 
 
+#: Codes the companies' files use that ISO 3166-1 does not assign (any more): Kosovo's user-assigned XK, and the
+#: Netherlands Antilles' AN, withdrawn in 2010 when it was dissolved.
+UNOFFICIAL_CODES = {"XK": "Kosovo", "AN": "Netherlands Antilles (former)"}
+
+
 @lru_cache(maxsize=512)
 def jurisdiction_name(code: str) -> str:
     """'United States', 'All non-U.S. governments', 'Germany'; the code itself when unknown."""
     if code in SPECIAL_JURISDICTIONS:
         return SPECIAL_JURISDICTIONS[code]
+    if code in UNOFFICIAL_CODES:
+        return UNOFFICIAL_CODES[code]
     country = pycountry.countries.get(alpha_2=code)
     return str(getattr(country, "common_name", None) or country.name) if country else code
 

@@ -6,6 +6,7 @@ import re
 from pathlib import Path
 
 import grimp
+import pytest
 
 from dashboard.charts.registry import CHARTS, FAMILIES
 
@@ -76,3 +77,18 @@ def test_the_data_contract_page_lists_every_scope_request_type_and_measure() -> 
 
     assert {*Scope.values, *RequestType.values, *Measure.values} <= listed
     assert ", ".join(FIGURE_COLUMNS) in text and ", ".join(DISCLOSURE_COLUMNS) in text
+
+
+@pytest.mark.django_db
+def test_every_public_route_answers_head_as_it_answers_get() -> None:
+    """Link checkers and link-preview bots ask with HEAD: a 405 reads as a broken link."""
+    from django.test import Client
+
+    from reports.statements import jurisdiction_name
+
+    head_client = Client()
+    for path in ("/", "/countries/", "/emergency-disclosures/", "/methodology/", "/data/", "/api/v1/", "/oembed"):
+        get, head = head_client.get(path), head_client.head(path)
+        assert head.status_code == get.status_code != 405, path
+        assert head.content == b"", path
+    assert (jurisdiction_name("XK"), jurisdiction_name("AN")) == ("Kosovo", "Netherlands Antilles (former)")

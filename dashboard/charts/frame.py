@@ -95,8 +95,9 @@ class SourceEntry:
             primary=document.kind != "secondary",
             provenance=document.provenance,
             page_url=_source_url_pattern("source").replace("/0/", f"/{document.pk}/"),
+            # Only a copy the site holds is offered: a digest alone (the bundled data's) is no file to serve.
             archive_url=_source_url_pattern("source_archive").replace("/0/", f"/{document.pk}/")
-            if document.sha256
+            if document.archive
             else "",
             original_url=document.url,
         )

@@ -25,7 +25,7 @@ from typing import Any
 
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_safe
 
 from dashboard.caching import cached_public, current_generation
 from dashboard.charts.answers import chart_errors_answered, plain_bad_request
@@ -215,7 +215,7 @@ def _escape(text: str) -> str:
 _answers_bad_states = chart_errors_answered(lambda request, message: plain_bad_request(message))
 
 
-@require_GET
+@require_safe
 @cached_public(max_age=3600, s_maxage=86400)
 @_answers_bad_states
 def chart_image(request: HttpRequest, slug: str, fmt: str) -> HttpResponse:
@@ -229,7 +229,7 @@ def chart_image(request: HttpRequest, slug: str, fmt: str) -> HttpResponse:
     return response
 
 
-@require_GET
+@require_safe
 @cached_public(max_age=3600, s_maxage=86400)
 @_answers_bad_states
 def chart_preview(request: HttpRequest, slug: str) -> HttpResponse:

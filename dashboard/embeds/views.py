@@ -19,7 +19,7 @@ from django.shortcuts import render
 from django.template.loader import render_to_string
 from django.urls import NoReverseMatch, Resolver404, path, resolve
 from django.views.decorators.clickjacking import xframe_options_exempt
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_safe
 
 from dashboard.caching import cached_public
 from dashboard.charts import previews as images
@@ -65,7 +65,7 @@ def embeddable(view: Callable[..., HttpResponseBase]) -> Callable[..., HttpRespo
     return xframe_options_exempt(csp_replace({"frame-ancestors": ["*"]})(view))
 
 
-@require_GET
+@require_safe
 @embeddable
 @cached_public(max_age=300, s_maxage=3600)
 def embed(request: HttpRequest, slug: str) -> HttpResponse:
@@ -96,7 +96,7 @@ def open_cors(view: Callable[..., HttpResponseBase]) -> Callable[..., HttpRespon
     return wrapped
 
 
-@require_GET
+@require_safe
 @open_cors
 @cached_public(max_age=3600)
 def oembed(request: HttpRequest) -> HttpResponse:

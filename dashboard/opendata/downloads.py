@@ -20,7 +20,7 @@ from django.conf import settings
 from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import render
 from django.urls import path, reverse
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_safe
 
 from dashboard.caching import cached_public, current_generation, shared_get, shared_set
 from dashboard.opendata.http import open_data
@@ -264,7 +264,7 @@ def datapackage(request: HttpRequest, query: Query) -> StreamingHttpResponse:
     return stream(data, content_type=JSON_TYPE, filename="datapackage.json")
 
 
-@require_GET
+@require_safe
 @cached_public()
 def data_index(request: HttpRequest) -> HttpResponse:
     """The /data/ page: downloads, the API with examples, the licence and how to cite."""

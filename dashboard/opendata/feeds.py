@@ -13,7 +13,7 @@ from django.contrib.syndication.views import Feed
 from django.http import HttpRequest, HttpResponse
 from django.urls import path, reverse
 from django.utils.feedgenerator import Atom1Feed
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_safe
 
 from dashboard.caching import cached_public
 from dashboard.opendata.records import absolute
@@ -126,7 +126,7 @@ class UpdatesFeed(Feed):
 _feed = UpdatesFeed()
 
 
-@require_GET
+@require_safe
 @cached_public()
 def updates_atom(request: HttpRequest) -> HttpResponse:
     return _feed(request)

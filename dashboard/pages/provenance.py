@@ -17,7 +17,7 @@ from django import forms
 from django.core.paginator import EmptyPage, Page, PageNotAnInteger, Paginator
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_safe
 
 from dashboard.caching import cached_public
 from reports import statements
@@ -248,7 +248,7 @@ def _report_context(period: ReportingPeriod) -> dict[str, Any]:
     }
 
 
-@require_GET
+@require_safe
 @cached_public()
 def report(request: HttpRequest, company: str, scope: str, start: str, end: str) -> HttpResponse:
     try:
@@ -288,7 +288,7 @@ class SourceFilters(forms.Form):
         return [f"{name}: {error}" for name, errors in self.errors.items() for error in errors]
 
 
-@require_GET
+@require_safe
 @cached_public()
 def sources(request: HttpRequest) -> HttpResponse:
     companies = list(Company.objects.with_published_data().values_list("slug", "name"))
@@ -304,7 +304,7 @@ def sources(request: HttpRequest) -> HttpResponse:
     return render(request, "provenance/sources.html", context)
 
 
-@require_GET
+@require_safe
 @cached_public()
 def source(request: HttpRequest, pk: int) -> HttpResponse:
     document = get_object_or_404(SourceDocument.objects.public(), pk=pk)
@@ -316,7 +316,7 @@ def source(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "provenance/source.html", context)
 
 
-@require_GET
+@require_safe
 @cached_public()
 def source_archive(request: HttpRequest, pk: int) -> FileResponse:
     """Our archived copy of a public document, always as a download: an archived HTML page must not run here."""
@@ -338,7 +338,7 @@ def archive_filename(document: SourceDocument) -> str:
 # --- Corrections ----------------------------------------------------------------------------------
 
 
-@require_GET
+@require_safe
 @cached_public()
 def corrections(request: HttpRequest) -> HttpResponse:
     try:
@@ -382,7 +382,7 @@ def _dictionary(use: Any) -> dict[str, Any]:
     }
 
 
-@require_GET
+@require_safe
 @cached_public()
 def methodology(request: HttpRequest) -> HttpResponse:
     return render(request, "provenance/methodology.html", _dictionary(Figure.objects.vocabulary_use()))

@@ -10,7 +10,7 @@ from typing import Any
 
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_safe
 
 from dashboard.caching import cached_public
 from dashboard.charts.disclosure_filters import TrackerFilters, tracker_filters
@@ -176,7 +176,7 @@ def emergency_figures(jurisdiction: str = "US") -> list[CompanyEmergencyFigures]
 # --- Views ---------------------------------------------------------------------------------------
 
 
-@require_GET
+@require_safe
 @cached_public()
 def tracker(request: HttpRequest) -> HttpResponse:
     form = tracker_filters(request.GET)
@@ -190,7 +190,7 @@ def tracker(request: HttpRequest) -> HttpResponse:
     return render(request, "disclosures/tracker.html", context)
 
 
-@require_GET
+@require_safe
 @cached_public()
 def disclosure(request: HttpRequest, pk: int) -> HttpResponse:
     item = get_object_or_404(EmergencyDisclosure.objects.for_detail_page(), pk=pk)

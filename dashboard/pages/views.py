@@ -17,7 +17,7 @@ from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_safe
 
 from dashboard.caching import cached_public
 from dashboard.charts.answers import chart_errors_answered
@@ -69,7 +69,7 @@ def filters(charts: Iterable[Chart], *, hide: Iterable[str] = ()) -> list[Contro
     return list(shared.values())
 
 
-@require_GET
+@require_safe
 @cached_public()
 def home(request: HttpRequest) -> HttpResponse:
     chart = build_chart("requests-over-time", HOME_CHART)
@@ -84,7 +84,7 @@ def home(request: HttpRequest) -> HttpResponse:
     return render(request, "dashboard/home.html", context)
 
 
-@require_GET
+@require_safe
 @cached_public()
 @answers_bad_params
 def company(request: HttpRequest, slug: str) -> HttpResponse:
@@ -106,7 +106,7 @@ def company(request: HttpRequest, slug: str) -> HttpResponse:
     return render(request, "dashboard/company.html", context)
 
 
-@require_GET
+@require_safe
 @cached_public()
 def request_types(request: HttpRequest) -> HttpResponse:
     overview: dict[str, list[dict[str, Any]]] = {}
@@ -122,7 +122,7 @@ def request_types(request: HttpRequest) -> HttpResponse:
     return render(request, "dashboard/request_types.html", {"kinds": kinds})
 
 
-@require_GET
+@require_safe
 @cached_public()
 @answers_bad_params
 def request_type(request: HttpRequest, slug: str) -> HttpResponse:
@@ -142,7 +142,7 @@ def request_type(request: HttpRequest, slug: str) -> HttpResponse:
     return render(request, "dashboard/request_type.html", context)
 
 
-@require_GET
+@require_safe
 @cached_public()
 @answers_bad_params
 def countries(request: HttpRequest) -> HttpResponse:
@@ -156,7 +156,7 @@ def countries(request: HttpRequest) -> HttpResponse:
     return render(request, "dashboard/countries.html", context)
 
 
-@require_GET
+@require_safe
 @cached_public()
 @answers_bad_params
 def country(request: HttpRequest, code: str) -> HttpResponse:
@@ -176,7 +176,7 @@ def country(request: HttpRequest, code: str) -> HttpResponse:
     return render(request, "dashboard/country.html", context)
 
 
-@require_GET
+@require_safe
 @cached_public()
 def chart_csv(request: HttpRequest, slug: str) -> HttpResponse:
     """Exactly the rows a chart shows, for its state in the query string."""
@@ -246,7 +246,7 @@ def _without(highlights: Iterable[Any]) -> list[str]:
     return [company.name for company in Company.objects.with_published_reports() if company.slug not in shown]
 
 
-@require_GET
+@require_safe
 @never_cache
 def healthz(request: HttpRequest) -> JsonResponse:
     """Whether the database and the broker answer; 503 when either does not."""

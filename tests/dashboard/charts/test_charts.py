@@ -276,3 +276,13 @@ def test_a_kind_a_report_lists_without_a_number_says_why_rather_than_that_nothin
     assert chart.title == (
         "No figure yet for Amazon's requests from U.S. authorities (Excluding AWS): Drawn as an image in the report."
     )
+
+
+@pytest.mark.django_db
+def test_a_chart_offers_an_archived_copy_only_when_the_site_holds_the_file() -> None:
+    from dashboard.charts.frame import SourceEntry
+    from tests.factories import SourceDocumentFactory
+
+    digest_only = SourceDocumentFactory(sha256="a" * 64)  # the bundled data knows the file's digest, not the file
+
+    assert SourceEntry.of(digest_only).archive_url == ""
