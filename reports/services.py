@@ -10,7 +10,8 @@ import datetime as dt
 import hashlib
 import logging
 import zlib
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from itertools import islice
 from pathlib import PurePath
 from typing import Any
 from urllib.parse import urlsplit
@@ -41,6 +42,8 @@ from reports.planning import FIGURE_FIELDS, SELF_SOURCED_FORMATS, ImportPlan, lo
 from reports.signals import data_changed
 
 log = logging.getLogger(__name__)
+#: Figures built and inserted per batch (with their history rows).
+CREATE_BATCH = 2000
 
 
 # --- Cache generation ---------------------------------------------------------------------------
@@ -304,26 +307,33 @@ def _apply(
             period._change_reason = reason  # type: ignore[attr-defined]
             period.save()
         plan.periods[record.key] = period
-    new_figures = [
-        Figure(
-            period=plan.periods[record.key],
-            jurisdiction=f.jurisdiction,
-            request_type=f.request_type,
-            measure=f.measure,
-            value=f.value,
-            value_min=f.value_min,
-            value_max=f.value_max,
-            note=f.note,
-            source=own_source(plan.periods[record.key], record, f),  # type: ignore[arg-type]
-        )
-        for record, f in plan.creates
-    ]
+
+    def new_figures() -> Iterator[Figure]:
+        for record, f in plan.creates:
+            yield Figure(
+                period=plan.periods[record.key],
+                jurisdiction=f.jurisdiction,
+                request_type=f.request_type,
+                measure=f.measure,
+                value=f.value,
+                value_min=f.value_min,
+                value_max=f.value_max,
+                note=f.note,
+                source=own_source(plan.periods[record.key], record, f),  # type: ignore[arg-type]
+            )
+
     by_period_id = {plan.periods[r.key].pk: (plan.periods[r.key], r) for r in plan.document.periods}  # type: ignore[union-attr]
     for figure, record_figure in plan.updates:
         for name in FIGURE_FIELDS:
             setattr(figure, name, getattr(record_figure, name))
         figure.source = own_source(*by_period_id[figure.period_id], record_figure)  # type: ignore[arg-type]
-    _create_with_history(new_figures, user=user, reason=reason)
+    # Model instances are built and written a batch at a time: a large import never holds them all at once.
+    created = 0
+    batch = list(islice(figures := new_figures(), CREATE_BATCH))
+    while batch:
+        _create_with_history(batch, user=user, reason=reason)
+        created += len(batch)
+        batch = list(islice(figures, CREATE_BATCH))
     bulk_update_with_history(
         [*(f for f, _ in plan.updates), *pinned],
         Figure,
@@ -332,7 +342,7 @@ def _apply(
         default_user=user,
         default_change_reason=reason,
     )
-    run.created, run.updated = len(new_figures), len(plan.updates) + len(pinned)
+    run.created, run.updated = created, len(plan.updates) + len(pinned)
     run.unchanged = plan.unchanged + plan.kept
 
 

@@ -53,7 +53,7 @@ class DocumentError(ValueError):
         return f"{where}: {self.message}" if where else self.message
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class FigureRecord:
     """One number of one period. ``value`` for an exact figure, a band in ``value_min``/``value_max``,
     all three ``None`` for a figure the document names but does not give (not reported)."""

@@ -7,6 +7,7 @@ import csv
 import datetime as dt
 import io
 import re
+import sys
 
 from reports.importers.base import (
     NO_ALIASES,
@@ -53,12 +54,13 @@ def parse(data: bytes, *, filename: str = "", source_url: str = "", aliases: Ali
             continue
         where = f"row {number}"
         key = (
-            _required(row, "company", where, filename),
-            _required(row, "scope", where, filename),
+            sys.intern(_required(row, "company", where, filename)),
+            sys.intern(_required(row, "scope", where, filename)),
             _date(row, "period_start", where, filename),
             _date(row, "period_end", where, filename),
         )
-        url = (row.get("source_url") or "").strip() or source_url
+        # Each row repeats a few addresses and codes: one string each keeps a large file small in memory.
+        url = sys.intern((row.get("source_url") or "").strip() or source_url)
         if url and not _WEB_ADDRESS.match(url):
             raise DocumentError(
                 f"column source_url: expected a web address (http:// or https://), found {url[:80]!r}",
@@ -75,8 +77,8 @@ def parse(data: bytes, *, filename: str = "", source_url: str = "", aliases: Ali
             _required(row, "request_type", where, filename),
             _required(row, "measure", where, filename),
         )
-        request_type = aliases.request_type(request_type) or request_type
-        measure = aliases.measure(measure) or measure
+        request_type = sys.intern(aliases.request_type(request_type) or request_type)
+        measure = sys.intern(aliases.measure(measure) or measure)
         if OUT_OF_SCOPE in (request_type, measure):
             continue
         if request_type not in RequestType.values or measure not in Measure.values:
@@ -93,13 +95,13 @@ def parse(data: bytes, *, filename: str = "", source_url: str = "", aliases: Ali
         period = periods.setdefault(key, PeriodRecord(*key, source_url=url))
         period.figures.append(
             FigureRecord(
-                jurisdiction=_required(row, "jurisdiction", where, filename),
+                jurisdiction=sys.intern(_required(row, "jurisdiction", where, filename)),
                 request_type=request_type,
                 measure=measure,
                 value=_number(row, "value", where, filename),
                 value_min=_number(row, "value_min", where, filename),
                 value_max=_number(row, "value_max", where, filename),
-                note=(row.get("note") or "").strip(),
+                note=sys.intern((row.get("note") or "").strip()),
                 location=where,
                 source_url=url,
             )
