@@ -4,10 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
-if TYPE_CHECKING:
-    pass
+from reports.vocabulary import RequestType
 
 # --- Colours and styles: defined once, the same on every chart ---------------------------------
 
@@ -50,6 +48,10 @@ REQUEST_TYPE_ORDER = (
     "fisa-content",
     "fisa-non-content",
 )
+#: Every kind in the vocabulary, the listed ones first: the place a kind's look is taken from.
+STYLE_ORDER = (*REQUEST_TYPE_ORDER, *(t for t in RequestType.values if t not in REQUEST_TYPE_ORDER))
+_STYLE_INDEX = {request_type: index for index, request_type in enumerate(STYLE_ORDER)}
+
 FONT = 'system-ui, -apple-system, "Segoe UI", Roboto, "Helvetica Neue", Arial, sans-serif'
 
 
@@ -76,13 +78,16 @@ class SeriesStyle:
 
 
 def request_type_style(request_type: str) -> SeriesStyle:
-    """The same colour, dash, marker and bar pattern for a request type on every chart."""
-    order = REQUEST_TYPE_ORDER.index(request_type) if request_type in REQUEST_TYPE_ORDER else len(REQUEST_TYPE_ORDER)
+    """The same colour, dash, marker and bar pattern for a request type on every chart. Every kind in the
+    vocabulary has its own place in ``STYLE_ORDER``: two kinds that share a colour (the ninth on) differ in dash,
+    marker and pattern, so no two lines of any chart look alike."""
+    order = _STYLE_INDEX.get(request_type, len(STYLE_ORDER))
+    turn = order // len(SERIES_COLOURS)
     return SeriesStyle(
         SERIES_COLOURS[order % len(SERIES_COLOURS)],
-        DASHES[order % len(DASHES)],
-        SYMBOLS[order % len(SYMBOLS)],
-        PATTERNS[order % len(PATTERNS)],
+        DASHES[turn % len(DASHES)],
+        SYMBOLS[(order + turn) % len(SYMBOLS)],
+        PATTERNS[(order + turn) % len(PATTERNS)],
     )
 
 

@@ -286,3 +286,13 @@ def test_a_chart_offers_an_archived_copy_only_when_the_site_holds_the_file() -> 
     digest_only = SourceDocumentFactory(sha256="a" * 64)  # the bundled data knows the file's digest, not the file
 
     assert SourceEntry.of(digest_only).archive_url == ""
+
+
+def test_no_two_kinds_of_request_share_a_colour_and_dash_or_a_colour_and_marker() -> None:
+    from dashboard.charts.styles import request_type_style
+    from reports.vocabulary import RequestType
+
+    styles = [request_type_style(kind) for kind in RequestType.values]
+
+    assert len({(s.colour, s.dash) for s in styles}) == len(styles)
+    assert len({(s.colour, s.symbol) for s in styles}) == len(styles)
