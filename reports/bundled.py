@@ -239,6 +239,7 @@ def _figure_row(item: PrimaryDocument, period: PeriodRecord, figure: FigureRecor
         figure.value_max,
         item.url,
         figure.note,
+        item.kind,
     )
 
 

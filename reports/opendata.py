@@ -23,7 +23,9 @@ FIGURE_COLUMNS = (
     "value_max",
     "source_url",
 )
-FIGURE_EXTRA_COLUMNS = ("note",)
+#: After the fixed columns: why a figure is not reported or a caveat; whether the value is exact, a band or not
+#: reported; and what kind of document backs it (the company's own, a transcribed copy, or the press).
+FIGURE_EXTRA_COLUMNS = ("note", "kind", "source_kind")
 
 #: Columns of /data/emergency-disclosures.csv, in this order.
 DISCLOSURE_COLUMNS = (
@@ -66,6 +68,7 @@ def figure_row(
     value_max: Decimal | None,
     source_url: str,
     note: str,
+    source_kind: str,
 ) -> list[str]:
     """One row of figures.csv (FIGURE_COLUMNS + FIGURE_EXTRA_COLUMNS): the one place its cells are written.
     The site's download, the bundled dataset and any other writer go through here."""
@@ -82,7 +85,14 @@ def figure_row(
         csv_number(value_max),
         source_url,
         note,
+        value_kind(value, value_min),
+        source_kind,
     ]
+
+
+def value_kind(value: Decimal | None, value_min: Decimal | None) -> str:
+    """exact, band or not-reported: what a row's value columns hold, said in words."""
+    return "exact" if value is not None else "band" if value_min is not None else "not-reported"
 
 
 def figure_rows(figures: Iterable[Any]) -> Iterator[list[str]]:
@@ -103,6 +113,7 @@ def figure_rows(figures: Iterable[Any]) -> Iterator[list[str]]:
             figure.value_max,
             source.url if source else "",
             figure.note,
+            source.kind if source else "",
         )
 
 
@@ -122,14 +133,29 @@ FIGURE_VALUE_FIELDS = (
     "source__url",
     "period__source__url",
     "note",
+    "source__kind",
+    "period__source__kind",
 )
 
 
 def figure_value_rows(rows: Iterable[tuple[Any, ...]]) -> Iterator[list[str]]:
     """Rows of figures.csv from ``values_list(*FIGURE_VALUE_FIELDS)`` tuples; the same as ``figure_rows``."""
-    for company, scope, start, end, jurisdiction, request_type, measure, value, low, high, own, shared, note in rows:
+    for *key, value, low, high, own, shared, note, own_kind, shared_kind in rows:
+        company, scope, start, end, jurisdiction, request_type, measure = key
         yield figure_row(
-            company, scope, start, end, jurisdiction, request_type, measure, value, low, high, own or shared or "", note
+            company,
+            scope,
+            start,
+            end,
+            jurisdiction,
+            request_type,
+            measure,
+            value,
+            low,
+            high,
+            own or shared or "",
+            note,
+            (own_kind if own else shared_kind) or "",
         )
 
 

@@ -146,6 +146,8 @@ def figure_fields(companies: list[str]) -> list[dict[str, Any]]:
         _field("value_max", "number", d, **amount),
         _field("source_url", "string", d, format="uri"),
         _field("note", "string", d),
+        _field("kind", "string", d, **_enum(["exact", "band", "not-reported"])),
+        _field("source_kind", "string", d, **_enum(list(SourceDocument.Kind.values))),
     ]
     assert [f["name"] for f in fields] == [*FIGURE_COLUMNS, *FIGURE_EXTRA_COLUMNS], "keep in step with opendata"
     return fields

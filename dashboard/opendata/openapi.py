@@ -37,6 +37,8 @@ FIGURE_FIELD_DESCRIPTIONS = {
     "kind": "exact, band or not-reported. A figure not reported is never zero.",
     "unit": "count, or percent for the measures that are percentages (0-100).",
     "report_url": "The report's page on this site, with every figure of the period and its source.",
+    "source_kind": "What kind of document backs the figure: primary (the company's own), transcribed (a third "
+    "party's text copy of the company's file) or secondary (the press).",
 }
 
 #: What each column of emergency-disclosures.csv (and field of a disclosure in the API) means.
@@ -192,6 +194,7 @@ def schemas() -> dict[str, Any]:
                 "unit": {"type": "string", "enum": ["count", "percent"]},
                 "note": STRING,
                 "source_url": _nullable(URI),
+                "source_kind": _nullable({"type": "string", "enum": SOURCE_KINDS}),
                 "report_url": URI,
             },
             FIGURE_FIELD_DESCRIPTIONS,

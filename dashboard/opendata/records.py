@@ -11,6 +11,7 @@ from django.conf import settings
 from django.urls import reverse
 
 from reports.models import Company, EmergencyDisclosure, ReportingPeriod, SourceDocument
+from reports.opendata import value_kind
 from reports.vocabulary import PERCENT_MEASURES
 
 
@@ -35,7 +36,8 @@ def source_record(source: SourceDocument | None) -> dict[str, Any] | None:
 def figure_records(rows: Iterable[tuple[Any, ...]]) -> Iterator[dict[str, Any]]:
     """Figures as JSON objects, from ``values_list(*FIGURE_VALUE_FIELDS)`` tuples: the CSV's columns and more."""
     report_urls: dict[tuple[Any, ...], str] = {}
-    for company, scope, start, end, jurisdiction, request_type, measure, value, low, high, own, shared, note in rows:
+    for *key, value, low, high, own, shared, note, own_kind, shared_kind in rows:
+        company, scope, start, end, jurisdiction, request_type, measure = key
         period = (company, scope, start.isoformat(), end.isoformat())
         if period not in report_urls:
             report_urls[period] = absolute(reverse("report", args=period))
@@ -47,13 +49,14 @@ def figure_records(rows: Iterable[tuple[Any, ...]]) -> Iterator[dict[str, Any]]:
             "jurisdiction": jurisdiction,
             "request_type": request_type,
             "measure": measure,
-            "kind": "exact" if value is not None else "band" if low is not None else "not-reported",
+            "kind": value_kind(value, low),
             "value": json_number(value),
             "value_min": json_number(low),
             "value_max": json_number(high),
             "unit": "percent" if measure in PERCENT_MEASURES else "count",
             "note": note,
             "source_url": own or shared or None,
+            "source_kind": (own_kind if own else shared_kind) or None,
             "report_url": report_urls[period],
         }
 

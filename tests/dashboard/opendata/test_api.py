@@ -79,6 +79,7 @@ def test_figures_are_json_numbers_or_null_with_an_explicit_kind(client: Client, 
         "unit": "count",
         "note": "",
         "source_url": "https://amazon.example/report-2020-h1.pdf",
+        "source_kind": "primary",
         "report_url": "",
     }
     band = by_type["national-security", "requests"]
