@@ -241,9 +241,9 @@ class _Context:
         return cls(
             previous=previous,
             sources={
-                pk: _source_name(title, digest)
-                for pk, title, digest in SourceDocument.objects.filter(pk__in=source_ids).values_list(
-                    "pk", "title", "sha256"
+                pk: _source_name(title, digest, kind)
+                for pk, title, digest, kind in SourceDocument.objects.filter(pk__in=source_ids).values_list(
+                    "pk", "title", "sha256", "kind"
                 )
             }
             if source_ids
@@ -335,8 +335,15 @@ class _Context:
         return self.sources.get(source_id, "a removed document") if source_id else "the period's document"
 
 
-def _source_name(title: str, digest: str) -> str:
-    return f"{title} (copy {digest[:8]})" if digest else title
+def _source_name(title: str, digest: str, kind: str) -> str:
+    """A document as a correction names it: what kind it is first, so that a figure moving from a press
+    article to the company's own report reads as the upgrade it is."""
+    what = {
+        SourceDocument.Kind.PRIMARY: "the company's own report",
+        SourceDocument.Kind.TRANSCRIBED: "a transcribed copy of the company's file",
+        SourceDocument.Kind.SECONDARY: "a press report",
+    }.get(kind, "a document")  # type: ignore[call-overload]
+    return f"{what}, “{title}”" + (f" (copy {digest[:8]})" if digest else "")
 
 
 def _period_name(company: str, scope: str, start: dt.date, end: dt.date) -> str:

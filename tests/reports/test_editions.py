@@ -175,8 +175,8 @@ def test_importing_the_superseded_edition_then_the_newest_records_each_revision_
     assert shown["value"] == ("2–499", "8–499")
     old_doc, new_doc = SourceDocument.objects.order_by("pk")
     assert shown["source"] == (
-        f"{old_doc.title} (copy {old_doc.sha256[:8]})",
-        f"{new_doc.title} (copy {new_doc.sha256[:8]})",
+        f"the company's own report, “{old_doc.title}” (copy {old_doc.sha256[:8]})",
+        f"the company's own report, “{new_doc.title}” (copy {new_doc.sha256[:8]})",
     )
 
 
@@ -246,3 +246,28 @@ def test_readers_are_told_a_figure_comes_from_a_transcribed_copy(client: Client,
     assert "not from the company's own download" in page
     listing = client.get("/sources/").content.decode()
     assert 'class="kind kind-transcribed">Transcribed copy</span>' in listing
+
+
+def test_a_figure_moving_from_a_press_report_to_the_companys_own_reads_as_such() -> None:
+    from reports import bulk
+
+    url = "https://amazon.example/report.pdf"
+    press = "https://press.example/story"
+    bulk.upsert_source_documents(
+        rows=[{"url": press, "title": "A story", "publisher": "Press", "kind": "secondary", "company": "amazon"}],
+        reason="test",
+    )
+    header = "company,scope,period_start,period_end,jurisdiction,request_type,measure,value,value_min,value_max,"
+    rows = header + "source_url\n" + "amazon,total,2020-01-01,2020-06-30,US,subpoena,requests,2416,,,{}\n"
+    services.import_document(data=rows.format(press).encode(), filename="a.csv", fmt="canonical_csv", publish=True)
+    bulk.upsert_source_documents(
+        rows=[{"url": url, "title": "Amazon report", "publisher": "Amazon", "kind": "primary", "company": "amazon"}],
+        reason="test",
+    )
+    services.import_document(data=rows.format(url).encode(), filename="b.csv", fmt="canonical_csv", publish=True)
+
+    # The period moves to the company's report (its figures cite the period's document).
+    sources = [f for c in public_corrections() for f in c.changes if f.label == "source"]
+    assert [(f.old, f.new) for f in sources] == [
+        ("a press report, “A story”", "the company's own report, “Amazon report”")
+    ]
