@@ -4,9 +4,12 @@ disclosures (the bundled dataset, staff bulk loads). Each is one transaction and
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 from collections.abc import Iterable
+from pathlib import Path
 from typing import Any
 
+from django.core.files.base import ContentFile
 from django.db import transaction
 
 from reports.importers.base import DocumentError
@@ -221,3 +224,23 @@ def source_from_link(
     if published_on:
         details["published_on"] = published_on.isoformat()
     return _new_source(details, company=company, reason=reason)
+
+
+def archive_local_copies(*, paths: Iterable[Path], reason: str) -> int:
+    """Archive each file whose SHA-256 a recorded source names but whose copy the site does not hold (the
+    bundled dataset records the digests of the documents it was built from); returns how many were archived."""
+    wanted = {source.sha256: source for source in SourceDocument.objects.filter(archive="").exclude(sha256="")}
+    archived = 0
+    for path in paths:
+        if not wanted:
+            break
+        data = path.read_bytes()
+        source = wanted.pop(hashlib.sha256(data).hexdigest(), None)
+        if source is None:
+            continue
+        with transaction.atomic():
+            source.archive.save(path.name, ContentFile(data), save=False)
+            source._change_reason = reason  # type: ignore[attr-defined]
+            source.save()
+        archived += 1
+    return archived

@@ -40,6 +40,7 @@ class LoadResult:
     disclosures_updated: int = 0
     statements_created: int = 0
     statements_updated: int = 0
+    archived: int = 0
 
     @property
     def failed(self) -> list[ImportRun]:
@@ -72,6 +73,11 @@ def load(*, publish: bool = True) -> LoadResult:
     result.statements_created, result.statements_updated = bulk.upsert_statements(
         items=statements, publish=publish, reason="bundled dataset"
     )
+    # The documents themselves, where they are beside the project (a development machine): readers can then
+    # open the archived copy of every company document. Elsewhere the site says it holds no copy.
+    shared = default_shared_data()
+    if (shared / "reports").is_dir():
+        result.archived = bulk.archive_local_copies(paths=document_paths(shared), reason="bundled dataset")
     return result
 
 

@@ -9,6 +9,7 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
+from django.test import Client
 
 from reports import bulk, bundled, services
 from reports.models import Figure, ImportRun, ReportingPeriod, SourceDocument
@@ -213,3 +214,15 @@ def test_the_companys_own_document_takes_over_a_period_and_the_figures_a_press_a
     assert period.source.url.endswith("#account_requests.csv")
     assert cited("account").url.endswith("#account_requests.csv")  # the same 899, now from Apple itself
     assert cited("emergency").url == press  # only the press gave it: still cited to the press
+
+
+def test_loading_beside_the_shared_documents_archives_them_so_every_archived_copy_link_works(
+    client: Client, shared_data: Path, bundled_data: None
+) -> None:
+    primary = SourceDocument.objects.filter(kind__in=["primary", "transcribed"]).exclude(sha256="")
+    assert primary.count() >= 69
+    assert not primary.filter(archive="").exists()
+    sample = primary.filter(url__endswith="#Information_Request_Report_June_2020.pdf").get()
+    response = client.get(f"/sources/{sample.pk}/archive")
+    assert response.status_code == 200
+    assert b"".join(response.streaming_content).startswith(b"%PDF")

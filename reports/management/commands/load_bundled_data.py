@@ -21,7 +21,7 @@ class Command(BaseCommand):
             f"sources: {result.sources}; period details: {result.periods_updated} updated; "
             f"emergency disclosures: {result.disclosures_created} created, "
             f"{result.disclosures_updated} updated; statements and standards: {result.statements_created} created, "
-            f"{result.statements_updated} updated"
+            f"{result.statements_updated} updated; documents archived: {result.archived}"
         )
         if result.failed:
             raise CommandError("; ".join(f"{run.filename}: {run.message}" for run in result.failed))
