@@ -158,13 +158,20 @@ def fail_interrupted_runs(*, feed: DataFeed | None = None) -> int:
 
 
 def sweep_unreferenced_archives() -> list[str]:
-    """Delete archive files no SourceDocument points to (left by a process killed mid-import); returns them."""
+    """Delete archive files no SourceDocument points to (left by a process killed mid-import); returns them.
+    Only files older than the hard time limit: a younger one may belong to an import still in its transaction."""
     storage = SourceDocument._meta.get_field("archive").storage  # type: ignore[attr-defined]
     try:
         folders, _ = storage.listdir("sources")
     except FileNotFoundError:
         return []
-    files = [f"sources/{folder}/{name}" for folder in folders for name in storage.listdir(f"sources/{folder}")[1]]
+    cutoff = timezone.now() - dt.timedelta(seconds=settings.CELERY_TASK_TIME_LIMIT)
+    files = [
+        name
+        for folder in folders
+        for name in (f"sources/{folder}/{entry}" for entry in storage.listdir(f"sources/{folder}")[1])
+        if storage.get_modified_time(name) < cutoff
+    ]
     return _discard_unreferenced(files)
 
 

@@ -27,10 +27,11 @@ from dashboard.charts.points import (
     Point,
     Row,
     Span,
+    cited,
     figure_point,
     group,
-    load_sources,
     rows_of,
+    source_cells,
     spans_of,
     trimmed,
 )
@@ -136,7 +137,9 @@ def _kinds(kinds: list[str]) -> str:
     return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
 
 
-def _point_rows(series: dict[str, list[Point]], jurisdiction: str, measure: str) -> list[list[Any]]:
+def _point_rows(
+    series: dict[str, list[Point]], jurisdiction: str, measure: str, by_id: dict[int, Any]
+) -> list[list[Any]]:
     return [
         [
             p.span.company_name,
@@ -151,6 +154,7 @@ def _point_rows(series: dict[str, list[Point]], jurisdiction: str, measure: str)
             p.high,
             p.status,
             p.basis,
+            *source_cells(p, by_id),
         ]
         for kind, points in series.items()
         for p in points
@@ -188,7 +192,8 @@ def company_requests(state: dict[str, str]) -> Chart:
         return empty_chart("company-requests", state, _nothing_to_draw(context, noun, chosen), subtitle, controls)
     breaks = ordered_breaks(context.breaks() + _category_breaks(series, context.spans, context.name))
     figure = figure_json(_kind_traces(series), base_layout(y_title=measure_label(measure), **break_marks(breaks)))
-    title, summary = _requests_finding(context.name, series, measure, jurisdiction)
+    title, summary, headline = _requests_finding(context.name, series, measure, jurisdiction)
+    sources, by_id = cited((p for points in series.values() for p in points), first=headline)
     return Chart(
         slug="company-requests",
         params=state,
@@ -197,9 +202,9 @@ def company_requests(state: dict[str, str]) -> Chart:
         summary=summary,
         figure=figure,
         columns=COMPARISON_COLUMNS,
-        rows=_point_rows(series, jurisdiction, measure),
+        rows=_point_rows(series, jurisdiction, measure, by_id),
         notes=[*numbered(breaks), *_requests_notes(measure, has_bands=any(r.request_type in BAND_TYPES for r in rows))],
-        sources=load_sources(i for points in series.values() for p in points for i in p.source_ids),
+        sources=sources,
         data_updated=data_updated(),
         controls=controls,
         highlights=[p for points in series.values() if (p := latest_point(points))],
@@ -238,7 +243,9 @@ def _requests_notes(measure: str, *, has_bands: bool) -> list[str]:
     return notes
 
 
-def _requests_finding(name: str, series: dict[str, list[Point]], measure: str, jurisdiction: str) -> tuple[str, str]:
+def _requests_finding(
+    name: str, series: dict[str, list[Point]], measure: str, jurisdiction: str
+) -> tuple[str, str, Point]:
     """The title (the largest kind in the latest period, against a year earlier) and the summary sentence."""
     last_end = max(p.span.end for points in series.values() for p in points if p.status != "not reported")
     latest = {
@@ -275,7 +282,7 @@ def _requests_finding(name: str, series: dict[str, list[Point]], measure: str, j
         + ", ".join(f"{p.text} {type_noun(k)}" for k, p in listed)
         + f" ({in_sentence(measure_label(measure))} {from_whom(jurisdiction)})."
     )
-    return title, summary
+    return title, summary, point
 
 
 # --- National-security bands ----------------------------------------------------------------------
@@ -313,7 +320,8 @@ def company_national_security(state: dict[str, str]) -> Chart:
     breaks = context.breaks()
     layout = base_layout(y_title=unit.capitalize(), barmode="group", **break_marks(breaks))
     figure = figure_json(_band_traces(series), layout)
-    title, summary = _national_security_finding(context.name, series, unit)
+    title, summary, headline = _national_security_finding(context.name, series, unit)
+    sources, by_id = cited((p for points in series.values() for p in points), first=headline)
     return Chart(
         slug="company-national-security",
         params=state,
@@ -322,14 +330,14 @@ def company_national_security(state: dict[str, str]) -> Chart:
         summary=summary,
         figure=figure,
         columns=COMPARISON_COLUMNS,
-        rows=_point_rows(series, "US", unit),
+        rows=_point_rows(series, "US", unit, by_id),
         notes=[
             *numbered(breaks),
             "U.S. law lets companies publish national-security demands only as ranges (0–249, 0–499, …), often "
             "with a delay of six months or more; each bar spans the range, from its minimum to its maximum.",
             "A range is not a number: two equal ranges do not mean the number stayed the same.",
         ],
-        sources=load_sources(i for points in series.values() for p in points for i in p.source_ids),
+        sources=sources,
         data_updated=data_updated(),
         controls=controls,
     )
@@ -360,7 +368,7 @@ def _band_traces(series: dict[str, list[Point]]) -> list[go.BaseTraceType]:
     return traces
 
 
-def _national_security_finding(name: str, series: dict[str, list[Point]], unit: str) -> tuple[str, str]:
+def _national_security_finding(name: str, series: dict[str, list[Point]], unit: str) -> tuple[str, str, Point]:
     """The latest ranges as the title, and the first such figure beside them in the summary."""
     latest = {kind: p for kind, points in series.items() if (p := latest_point(points))}
     newest = max(p.span.end for p in latest.values())
@@ -377,4 +385,4 @@ def _national_security_finding(name: str, series: dict[str, list[Point]], unit: 
         + ", ".join(f"{p.text} {type_noun(k)}" for k, p in recent)
         + f" ({unit}); its first such figure, for {first.span.label}, was {first.text}."
     )
-    return title, summary
+    return title, summary, point

@@ -17,12 +17,13 @@ from dashboard.charts.points import (
     Point,
     Row,
     Span,
+    cited,
     figure_point,
     group,
     highlight,
-    load_sources,
     rows_of,
     share_of,
+    source_cells,
     spans_of,
     total_point,
     trimmed,
@@ -90,7 +91,9 @@ def _comparison_traces(series: dict[str, list[Point]], noun: str) -> list[go.Bas
     return traces
 
 
-def _comparison_rows(series: dict[str, list[Point]], jurisdiction: str, request_type: str, measure: str) -> list[Any]:
+def _comparison_rows(
+    series: dict[str, list[Point]], jurisdiction: str, request_type: str, measure: str, by_id: dict[int, Any]
+) -> list[Any]:
     return [
         [
             point.span.company_name,
@@ -105,6 +108,7 @@ def _comparison_rows(series: dict[str, list[Point]], jurisdiction: str, request_
             point.high,
             point.status,
             point.basis,
+            *source_cells(point, by_id),
         ]
         for points in series.values()
         for point in points
@@ -142,6 +146,7 @@ def requests_over_time(state: dict[str, str]) -> Chart:
     breaks = ordered_breaks(length_breaks(spans_of_series(series)) + basis_breaks(_by_name(series)))
     layout = base_layout(y_title=dict(COUNT_MEASURES)[measure], **break_marks(breaks))
     ordered = sorted(latest.values(), key=point_size, reverse=True)
+    sources, by_id = cited((p for points in series.values() for p in points), first=leader)
     return Chart(
         slug="requests-over-time",
         params=state,
@@ -153,9 +158,9 @@ def requests_over_time(state: dict[str, str]) -> Chart:
         + _stale_sentence(series, latest),
         figure=figure_json(_comparison_traces(series, noun_for(request_type, measure)), layout),
         columns=COMPARISON_COLUMNS,
-        rows=_comparison_rows(series, jurisdiction, request_type, measure),
+        rows=_comparison_rows(series, jurisdiction, request_type, measure, by_id),
         notes=[*numbered(breaks), *_count_notes(series, request_type, summing=summing)],
-        sources=load_sources(i for points in series.values() for p in points for i in p.source_ids),
+        sources=sources,
         data_updated=data_updated(),
         controls=controls,
         highlights=[h for _, points in sorted(series.items()) if (h := highlight(points))],
@@ -255,6 +260,7 @@ def share_over_time(state: dict[str, str]) -> Chart:
         base_layout(y_title="Some data handed over", percent=True),
     )
     ordered = sorted(latest.values(), key=point_size, reverse=True)
+    sources, by_id = cited((p for points in series.values() for p in points), first=leader)
     return Chart(
         slug="share-over-time",
         params=state,
@@ -267,7 +273,11 @@ def share_over_time(state: dict[str, str]) -> Chart:
         figure=figure,
         columns=SHARE_COLUMNS,
         rows=[
-            [*_row_start(p, jurisdiction, request_type), "some-data-pct", p.value, p.base, p.status, p.basis]
+            [
+                *_row_start(p, jurisdiction, request_type),
+                *("some-data-pct", p.value, p.base, p.status, p.basis),
+                *source_cells(p, by_id),
+            ]
             for points in series.values()
             for p in points
         ],
@@ -276,7 +286,7 @@ def share_over_time(state: dict[str, str]) -> Chart:
             "with the number of requests as its base; otherwise it is the percentage the company publishes.",
             "A period without the figure is a gap in the line, never a zero.",
         ],
-        sources=load_sources(i for points in series.values() for p in points for i in p.source_ids),
+        sources=sources,
         data_updated=data_updated(),
         controls=controls,
     )
@@ -299,6 +309,8 @@ SHARE_COLUMNS = [
     Column("base", "Of requests", "number"),
     Column("status", "Status"),
     Column("basis", "How obtained"),
+    Column("source", "Source"),
+    Column("source_url", "Source address", "url"),
 ]
 
 

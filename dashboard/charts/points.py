@@ -349,3 +349,20 @@ def load_sources(ids: Iterable[int]) -> list[SourceDocument]:
     """The documents a chart's figures come from, newest first (one query)."""
     wanted = sorted(set(ids))
     return list(SourceDocument.objects.cited_by_chart(wanted)) if wanted else []
+
+
+def cited(
+    points: Iterable[Point], *, first: Point | None = None
+) -> tuple[list[SourceDocument], dict[int, SourceDocument]]:
+    """The documents a chart's points come from (one query), the headline point's first, and each by id: every
+    row of the chart's table and CSV names its own document, so a reader never cites a neighbour's."""
+    sources = load_sources(i for p in points for i in p.source_ids)
+    lead = set(first.source_ids) if first is not None else set()
+    ordered = sorted(sources, key=lambda s: s.pk not in lead)  # stable: newest first within each group
+    return ordered, {s.pk: s for s in ordered}
+
+
+def source_cells(point: Point, by_id: dict[int, SourceDocument]) -> list[str]:
+    """The point's documents for its table row: their titles, and their addresses (space-separated)."""
+    documents = [by_id[i] for i in point.source_ids if i in by_id]
+    return ["; ".join(d.title for d in documents), " ".join(d.url for d in documents)]

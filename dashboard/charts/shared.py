@@ -81,6 +81,8 @@ COMPARISON_COLUMNS = [
     Column("value_max", "Range to", "number"),
     Column("status", "Status"),
     Column("basis", "How obtained"),
+    Column("source", "Source"),
+    Column("source_url", "Source address", "url"),
 ]
 
 

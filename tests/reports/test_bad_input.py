@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import os
 import zipfile
 from pathlib import Path
 from typing import Any
@@ -131,8 +132,12 @@ def test_a_sweep_removes_archive_files_no_row_points_to(settings: Any, tmp_path:
     kept.archive.save("a.pdf", ContentFile(b"%PDF-1.4 kept"), save=True)
     storage = SourceDocument._meta.get_field("archive").storage  # type: ignore[attr-defined]
     orphan = storage.save("sources/ab/orphan.pdf", ContentFile(b"%PDF-1.4 left by a killed process"))
+    young = storage.save("sources/ab/young.pdf", ContentFile(b"%PDF-1.4 an import still in its transaction"))
+    an_hour_ago = (timezone.now() - dt.timedelta(hours=1)).timestamp()
+    os.utime(storage.path(orphan), (an_hour_ago, an_hour_ago))
 
     assert services.sweep_unreferenced_archives() == [orphan]
+    assert storage.exists(young)
     assert storage.exists(kept.archive.name) and not storage.exists(orphan)
 
 

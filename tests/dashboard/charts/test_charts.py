@@ -296,3 +296,20 @@ def test_no_two_kinds_of_request_share_a_colour_and_dash_or_a_colour_and_marker(
 
     assert len({(s.colour, s.dash) for s in styles}) == len(styles)
     assert len({(s.colour, s.symbol) for s in styles}) == len(styles)
+
+
+@pytest.mark.django_db
+def test_each_row_names_its_own_document_and_the_headlines_document_comes_first(bundled_data: None) -> None:
+    from dashboard.charts.registry import build_chart
+
+    chart = build_chart("company-requests", {"company": "amazon"})
+
+    assert chart.title.startswith("Amazon received 2,416 subpoenas in H1 2020")
+    assert chart.sources[0].url.endswith("#Information_Request_Report_June_2020.pdf")
+    columns = [column.key for column in chart.columns]
+    rows = [dict(zip(columns, row, strict=True)) for row in chart.rows]
+    h1_2020 = next(r for r in rows if r["period"] == "H1 2020" and r["request_type"] == "subpoena")
+    h2_2019 = next(r for r in rows if r["period"] == "H2 2019" and r["request_type"] == "subpoena")
+    assert h1_2020["source_url"].endswith("#Information_Request_Report_June_2020.pdf")
+    assert h2_2019["source_url"].endswith("#Information_Request_Report_December_2019.pdf")
+    assert "source_url" in chart.csv_text().splitlines()[0]

@@ -9,6 +9,7 @@ import re
 import pytest
 from django.test import Client
 
+from reports.models import ReportingPeriod
 from tests.factories import CompanyFactory, EmergencyDisclosureFactory, FigureFactory, ReportingPeriodFactory
 
 pytestmark = pytest.mark.django_db
@@ -178,10 +179,14 @@ def test_a_chart_csv_is_exactly_its_table_with_an_etag_and_304(client: Client) -
         "value_max",
         "status",
         "basis",
+        "source",
+        "source_url",
     ]
+    # Each row names its own period's document.
+    cites = {p.start.year: f"{p.source.title},{p.source.url}" for p in ReportingPeriod.objects.select_related("source")}
     assert lines[1:] == [
-        "Amazon,H1 2019,2019-01-01,2019-06-30,US,subpoena,requests,1964,,,exact,as published",
-        "Amazon,H1 2020,2020-01-01,2020-06-30,US,subpoena,requests,2416,,,exact,as published",
+        f"Amazon,H1 2019,2019-01-01,2019-06-30,US,subpoena,requests,1964,,,exact,as published,{cites[2019]}",
+        f"Amazon,H1 2020,2020-01-01,2020-06-30,US,subpoena,requests,2416,,,exact,as published,{cites[2020]}",
     ]
     again = client.get("/charts/company-requests.csv?company=amazon", HTTP_IF_NONE_MATCH=response["ETag"])
     assert again.status_code == 304
