@@ -142,7 +142,7 @@ def requests_over_time(state: dict[str, str]) -> Chart:
     )
     if not latest:
         return empty_chart("requests-over-time", state, f"No company publishes {noun}.", subtitle, controls())
-    leader = max(latest.values(), key=point_size)
+    leader, others = _comparable_leader(latest)
     breaks = ordered_breaks(length_breaks(spans_of_series(series)) + basis_breaks(_by_name(series)))
     layout = base_layout(y_title=dict(COUNT_MEASURES)[measure], **break_marks(breaks))
     ordered = sorted(latest.values(), key=point_size, reverse=True)
@@ -150,7 +150,7 @@ def requests_over_time(state: dict[str, str]) -> Chart:
     return Chart(
         slug="requests-over-time",
         params=state,
-        title=f"{leader.span.company_name} reported the most {noun}: {leader.text} in {leader.span.label}",
+        title=_count_title(leader, others, noun),
         subtitle=subtitle,
         summary=f"Latest {noun}: "
         + "; ".join(f"{p.span.company_name} {p.text} in {p.span.label}" for p in ordered)
@@ -183,6 +183,24 @@ def _count_series(request_type: str, jurisdiction: str, measure: str, *, summing
         return figure_point(span, period_rows[0] if period_rows else None)
 
     return _company_series(spans, rows, point_of)
+
+
+def _comparable_leader(latest: dict[str, Point]) -> tuple[Point, int]:
+    """The headline's point: the largest among the companies' latest figures from the newest year reported,
+    so that a company whose figures stop years earlier is never the headline; and how many others share it."""
+    newest = max(p.span.end.year for p in latest.values())
+    comparable = [p for p in latest.values() if p.span.end.year == newest]
+    return max(comparable, key=point_size), len(comparable) - 1
+
+
+def _count_title(leader: Point, others: int, noun: str) -> str:
+    """The finding in words. Ranges are never ranked: a 0–249 and a 16,000–16,249 do not count the same thing."""
+    name, text, label = leader.span.company_name, leader.text, leader.span.label
+    if leader.status == "band":
+        return f"{name} reported {text} {noun} in {label}: a range, as U.S. law requires, not a count to rank"
+    if not others:
+        return f"{name} reported {text} {noun} in {label}, the only company to report them for {leader.span.end.year}"
+    return f"{name} reported the most {noun} of the latest reports: {text} in {label}"
 
 
 def _count_notes(series: dict[str, list[Point]], request_type: str, *, summing: bool) -> list[str]:
@@ -251,7 +269,7 @@ def share_over_time(state: dict[str, str]) -> Chart:
         message = f"No company publishes how it answered {noun}."
         return empty_chart("share-over-time", state, message, subtitle, controls)
     latest = {company: p for company, points in series.items() if (p := latest_point(points))}
-    leader = max(latest.values(), key=point_size)
+    leader, _ = _comparable_leader(latest)
     figure = figure_json(
         [
             line_trace(points[0].span.company_name, points, colour=company_colour(c, list(series)), legendgroup=c)

@@ -129,7 +129,9 @@ def test_a_company_own_total_wins_over_the_sum_of_its_kinds() -> None:
     FigureFactory(period=period, request_type="subpoena", value=10)
     chart = build_chart("requests-over-time", {})
     assert chart.rows[0][7] == Decimal(59996)
-    assert chart.title == "Meta reported the most requests from U.S. authorities: 59,996 in H2 2021"
+    assert chart.title == (
+        "Meta reported 59,996 requests from U.S. authorities in H2 2021, the only company to report them for 2021"
+    )
 
 
 def test_a_change_in_the_length_of_a_company_periods_is_marked_on_the_time_axis() -> None:
@@ -313,3 +315,15 @@ def test_each_row_names_its_own_document_and_the_headlines_document_comes_first(
     assert h1_2020["source_url"].endswith("#Information_Request_Report_June_2020.pdf")
     assert h2_2019["source_url"].endswith("#Information_Request_Report_December_2019.pdf")
     assert "source_url" in chart.csv_text().splitlines()[0]
+
+
+@pytest.mark.django_db
+def test_headlines_compare_the_latest_reports_and_never_rank_ranges(bundled_data: None) -> None:
+    from dashboard.charts.registry import build_chart
+
+    share = build_chart("share-over-time", {"type": "total", "jurisdiction": "US"})
+    bands = build_chart("requests-over-time", {"type": "national-security", "jurisdiction": "US"})
+
+    # Google's share stopped being published for all requests years ago: the headline is of a recent report.
+    assert "2012" not in share.title
+    assert "a range, as U.S. law requires, not a count to rank" in bands.title

@@ -66,7 +66,7 @@ def test_the_home_page_states_each_company_latest_figure_and_its_change(client: 
     html = client.get("/").content.decode()
     assert '<span class="stat-value">2,416</span>' in html
     assert "23% more than in H1 2019" in html
-    assert "Amazon reported the most requests from U.S. authorities: 2,416 in H1 2020" in html
+    assert "Amazon reported 2,416 requests from U.S. authorities in H1 2020, the only company to report them" in html
     assert "Data last updated" in html
 
 
@@ -133,7 +133,7 @@ def test_a_request_type_page_compares_companies_and_names_those_without_the_figu
         period=ReportingPeriodFactory(company=CompanyFactory(slug="apple", name="Apple")), request_type="device"
     )
     html = client.get("/request-types/subpoena/").content.decode()
-    assert "Amazon reported the most subpoenas from U.S. authorities: 2,416 in H1 2020" in html
+    assert "Amazon reported 2,416 subpoenas from U.S. authorities in H1 2020, the only company to report them" in html
     assert "No figure of this kind from Apple" in html
     assert "Amazon handed over data for 70% of subpoenas from U.S. authorities in H1 2020" in html
 
@@ -150,7 +150,7 @@ def test_a_country_page_shows_which_companies_its_government_asked(client: Clien
     a_company_with_two_years()
     html = client.get("/countries/de/").content.decode()
     assert "<h1>Germany</h1>" in html
-    assert "Amazon reported the most requests from Germany: 5 in H1 2020" in html
+    assert "Amazon reported 5 requests from Germany in H1 2020, the only company to report them for 2020" in html
 
 
 def test_the_countries_index_ranks_governments_and_lists_every_one(client: Client) -> None:
