@@ -105,26 +105,8 @@ def import_document(
             _lock(sorted({f"company:{p.company}" for p in document.periods}))
             if not force and _already_imported(digest, run.format):
                 return _finish(run, ImportRun.Outcome.UNCHANGED, "the same document was imported before")
-            _plan_per_row_on_postgresql()
-            plan = plan_import(document, source_kind=source_kind)
-            # Not stored: for callers that print what changed (import_report, the staff upload).
-            run.plan, run.new_periods = plan, plan.new_periods  # type: ignore[attr-defined]
-            source = None
-            if document.format not in SELF_SOURCED_FORMATS:
-                source = _archive(
-                    data=data,
-                    filename=filename,
-                    document=document,
-                    source_url=source_url,
-                    kind=source_kind,
-                    written=written,
-                )
-            _apply(plan, run=run, source=source, publish=publish, reason=f"import of {run.filename}", user=user)
-            run.source = source
-            run.warnings = [*document.warnings, *plan.disagreements]
-            _finish(run, ImportRun.Outcome.SUCCEEDED, _summary(run))
-            if run.created or run.updated or run.new_periods:  # type: ignore[attr-defined]
-                bump_generation()
+            archive = {"data": data, "filename": filename, "source_url": source_url, "written": written}
+            _import_in_transaction(run, document, archive, source_kind=source_kind, publish=publish, user=user)
     except DocumentError as error:
         run.errors = error.errors
         run.rejected = getattr(error, "rejected", 0) or len(error.errors)
@@ -184,6 +166,31 @@ def _discard_unreferenced(names: list[str]) -> list[str]:
     for name in gone:
         storage.delete(name)
     return gone
+
+
+def _import_in_transaction(
+    run: ImportRun,
+    document: ParsedDocument,
+    archive: dict[str, Any],
+    *,
+    source_kind: str,
+    publish: bool,
+    user: AbstractBaseUser | None,
+) -> None:
+    """Plan, archive and apply one parsed document inside the caller's transaction and locks."""
+    _plan_per_row_on_postgresql()
+    plan = plan_import(document, source_kind=source_kind)
+    # Not stored: for callers that print what changed (import_report, the staff upload).
+    run.plan, run.new_periods = plan, plan.new_periods  # type: ignore[attr-defined]
+    source = None
+    if document.format not in SELF_SOURCED_FORMATS:
+        source = _archive(document=document, kind=source_kind, **archive)
+    _apply(plan, run=run, source=source, publish=publish, reason=f"import of {run.filename}", user=user)
+    run.source = source
+    run.warnings = [*document.warnings, *plan.disagreements]
+    _finish(run, ImportRun.Outcome.SUCCEEDED, _summary(run))
+    if run.created or run.updated or run.new_periods:  # type: ignore[attr-defined]
+        bump_generation()
 
 
 def _already_imported(digest: str, fmt: str | None) -> bool:
@@ -280,7 +287,7 @@ def _apply(
     reason: str,
     user: AbstractBaseUser | None,
 ) -> None:
-    companies = ensure_companies(key[0] for key in plan.periods)
+    """Write what the plan says: the periods first (new ones, details, a better document), then the figures."""
     sources_by_url = _sources_for(plan.document) if source is None else {}
 
     def own_source(period: ReportingPeriod, record: PeriodRecord, figure: FigureRecord) -> SourceDocument | None:
@@ -289,6 +296,35 @@ def _apply(
         document = source or (sources_by_url[url] if url else None)
         return document if document is not None and document.pk != period.source_id else None
 
+    pinned = _apply_periods(plan, source=source, sources_by_url=sources_by_url, publish=publish, reason=reason)
+    by_period_id = {plan.periods[r.key].pk: (plan.periods[r.key], r) for r in plan.document.periods}  # type: ignore[union-attr]
+    for figure, record_figure in plan.updates:
+        for name in FIGURE_FIELDS:
+            setattr(figure, name, getattr(record_figure, name))
+        figure.source = own_source(*by_period_id[figure.period_id], record_figure)  # type: ignore[arg-type]
+    created = _create_figures(plan, own_source, user=user, reason=reason)
+    bulk_update_with_history(
+        [*(f for f, _ in plan.updates), *pinned],
+        Figure,
+        [*FIGURE_FIELDS, "source"],
+        batch_size=2000,
+        default_user=user,
+        default_change_reason=reason,
+    )
+    run.created, run.updated = created, len(plan.updates) + len(pinned)
+    run.unchanged = plan.unchanged + plan.kept
+
+
+def _apply_periods(
+    plan: ImportPlan,
+    *,
+    source: SourceDocument | None,
+    sources_by_url: dict[str, SourceDocument],
+    publish: bool,
+    reason: str,
+) -> list[Figure]:
+    """Create or update the plan's periods; returns the figures pinned to a document their period leaves."""
+    companies = ensure_companies(key[0] for key in plan.periods)
     updated_ids = {figure.pk for figure, _ in plan.updates}
     pinned: list[Figure] = []
     for record in plan.document.periods:
@@ -314,11 +350,18 @@ def _apply(
             period._change_reason = reason  # type: ignore[attr-defined]
             period.save()
         plan.periods[record.key] = period
+    return pinned
+
+
+def _create_figures(plan: ImportPlan, own_source: Any, *, user: AbstractBaseUser | None, reason: str) -> int:
+    """Create the plan's new figures, built and written a batch at a time: a large import never holds every
+    model instance at once. Returns how many."""
 
     def new_figures() -> Iterator[Figure]:
         for record, f in plan.creates:
+            period = plan.periods[record.key]
             yield Figure(
-                period=plan.periods[record.key],
+                period=period,
                 jurisdiction=f.jurisdiction,
                 request_type=f.request_type,
                 measure=f.measure,
@@ -326,31 +369,15 @@ def _apply(
                 value_min=f.value_min,
                 value_max=f.value_max,
                 note=f.note,
-                source=own_source(plan.periods[record.key], record, f),  # type: ignore[arg-type]
+                source=own_source(period, record, f),
             )
 
-    by_period_id = {plan.periods[r.key].pk: (plan.periods[r.key], r) for r in plan.document.periods}  # type: ignore[union-attr]
-    for figure, record_figure in plan.updates:
-        for name in FIGURE_FIELDS:
-            setattr(figure, name, getattr(record_figure, name))
-        figure.source = own_source(*by_period_id[figure.period_id], record_figure)  # type: ignore[arg-type]
-    # Model instances are built and written a batch at a time: a large import never holds them all at once.
     created = 0
-    batch = list(islice(figures := new_figures(), CREATE_BATCH))
-    while batch:
+    figures = new_figures()
+    while batch := list(islice(figures, CREATE_BATCH)):
         _create_with_history(batch, user=user, reason=reason)
         created += len(batch)
-        batch = list(islice(figures, CREATE_BATCH))
-    bulk_update_with_history(
-        [*(f for f, _ in plan.updates), *pinned],
-        Figure,
-        [*FIGURE_FIELDS, "source"],
-        batch_size=2000,
-        default_user=user,
-        default_change_reason=reason,
-    )
-    run.created, run.updated = created, len(plan.updates) + len(pinned)
-    run.unchanged = plan.unchanged + plan.kept
+    return created
 
 
 def _create_with_history(figures: list[Figure], *, user: AbstractBaseUser | None, reason: str) -> None:

@@ -60,19 +60,7 @@ def parse(data: bytes, *, filename: str = "", source_url: str = "", aliases: Ali
             _date(row, "period_end", where, filename),
         )
         # Each row repeats a few addresses and codes: one string each keeps a large file small in memory.
-        url = sys.intern((row.get("source_url") or "").strip() or source_url)
-        if url and not _WEB_ADDRESS.match(url):
-            raise DocumentError(
-                f"column source_url: expected a web address (http:// or https://), found {url[:80]!r}",
-                filename=filename,
-                location=where,
-            )
-        if key[3] > dt.date.today():
-            raise DocumentError(
-                f"the period ends on {key[3]}, after today: a report cannot cover days that have not happened",
-                filename=filename,
-                location=where,
-            )
+        url = _checked_row(row, key[3], default_url=source_url, where=where, filename=filename)
         request_type, measure = (
             _required(row, "request_type", where, filename),
             _required(row, "measure", where, filename),
@@ -81,16 +69,8 @@ def parse(data: bytes, *, filename: str = "", source_url: str = "", aliases: Ali
         measure = sys.intern(aliases.measure(measure) or measure)
         if OUT_OF_SCOPE in (request_type, measure):
             continue
-        if request_type not in RequestType.values or measure not in Measure.values:
-            kind, text = (
-                (UnknownKind.LABEL, request_type)
-                if request_type not in RequestType.values
-                else (
-                    UnknownKind.COLUMN,
-                    measure,
-                )
-            )
-            unknowns.append(Unknown(kind, where, text, "not in the data dictionary (docs/data.md)"))
+        if (unknown := _unknown_code(request_type, measure, where)) is not None:
+            unknowns.append(unknown)
             continue
         period = periods.setdefault(key, PeriodRecord(*key, source_url=url))
         period.figures.append(
@@ -111,6 +91,34 @@ def parse(data: bytes, *, filename: str = "", source_url: str = "", aliases: Ali
     return ParsedDocument(
         format=FORMAT, periods=list(periods.values()), title=filename, publisher="Data Demands", unknowns=unknowns
     )
+
+
+def _checked_row(row: dict[str, str | None], end: dt.date, *, default_url: str, where: str, filename: str) -> str:
+    """The row's source address, once the row passes what a canonical row must: an http(s) source and a period
+    that has ended."""
+    url = sys.intern((row.get("source_url") or "").strip() or default_url)
+    if url and not _WEB_ADDRESS.match(url):
+        raise DocumentError(
+            f"column source_url: expected a web address (http:// or https://), found {url[:80]!r}",
+            filename=filename,
+            location=where,
+        )
+    if end > dt.date.today():
+        raise DocumentError(
+            f"the period ends on {end}, after today: a report cannot cover days that have not happened",
+            filename=filename,
+            location=where,
+        )
+    return url
+
+
+def _unknown_code(request_type: str, measure: str, where: str) -> Unknown | None:
+    """A request type or measure outside the data dictionary, as an unknown of the row (not imported)."""
+    if request_type not in RequestType.values:
+        return Unknown(UnknownKind.LABEL, where, request_type, "not in the data dictionary (docs/data.md)")
+    if measure not in Measure.values:
+        return Unknown(UnknownKind.COLUMN, where, measure, "not in the data dictionary (docs/data.md)")
+    return None
 
 
 def _required(row: dict[str, str | None], column: str, where: str, filename: str) -> str:
