@@ -218,33 +218,28 @@ def _outcome_traces(spans: list[Span], periods: dict[Any, list[Row]]) -> tuple[l
                     _add_bar(bars, measure, span, given.value, text)
                     table.append((span, [measure, None, base, given.value, "the percentage the company publishes"]))
                     break
-    traces = []
-    for measure, data in bars.items():
-        label, colour, pattern = OUTCOMES.get(measure, ("Some data produced (as published)", "#0072B2", "/"))
-        if measure == "content-disclosed-pct":
-            label, colour, pattern = "Content disclosed (as published)", "#0072B2", "/"
-        traces.append(
-            bar(
-                x=data["x"],
-                y=data["y"],
-                width=data["width"],
-                text=data["text"],
-                name=label,
-                hovertemplate="%{text}<extra></extra>",
-                textposition="none",
-                marker={
-                    "color": colour,
-                    "line": {"color": colour, "width": 1},
-                    "pattern": {
-                        "shape": pattern,
-                        "fgcolor": "rgba(255,255,255,0.6)",
-                        "fillmode": "overlay",
-                        "solidity": 0.2,
-                    },
-                },
-            )
-        )
-    return traces, table, shares
+    return [_outcome_bar(measure, data) for measure, data in bars.items()], table, shares
+
+
+def _outcome_bar(measure: str, data: dict[str, list[Any]]) -> go.Bar:
+    """One outcome's bars across the periods, in its colour and pattern."""
+    label, colour, pattern = OUTCOMES.get(measure, ("Some data produced (as published)", "#0072B2", "/"))
+    if measure == "content-disclosed-pct":
+        label, colour, pattern = "Content disclosed (as published)", "#0072B2", "/"
+    return bar(
+        x=data["x"],
+        y=data["y"],
+        width=data["width"],
+        text=data["text"],
+        name=label,
+        hovertemplate="%{text}<extra></extra>",
+        textposition="none",
+        marker={
+            "color": colour,
+            "line": {"color": colour, "width": 1},
+            "pattern": {"shape": pattern, "fgcolor": "rgba(255,255,255,0.6)", "fillmode": "overlay", "solidity": 0.2},
+        },
+    )
 
 
 def _add_bar(bars: dict[str, dict[str, list[Any]]], measure: str, span: Span, pct: Decimal | None, text: str) -> None:

@@ -401,22 +401,7 @@ class _Layout:
                 )
             )
             return cls(_UNKNOWN_KIND, raw, label, start, end, country, ns_type, [], unknowns, warnings)
-        figure_columns: list[tuple[int, str, str, _Value]] = []
-        for index, cell in enumerate(header):
-            if index in known or not cell:
-                continue
-            if cell in kind.columns:
-                measure, value = kind.columns[cell]
-            elif (taught := aliases.measure(raw[index])) is not None:
-                if taught == OUT_OF_SCOPE:
-                    continue
-                measure, value = taught, (_Value.PERCENT if taught in PERCENT_MEASURES else _Value.COUNT)
-                if kind.request_type is None:
-                    value = _Value.BAND
-            else:
-                unknowns.append(Unknown(UnknownKind.COLUMN, f"row 1, column {index + 1}", raw[index]))
-                continue
-            figure_columns.append((index, raw[index], measure, value))
+        figure_columns = _figure_columns(kind, raw, header, known, aliases, unknowns)
         found = {measure for *_, measure, _value in figure_columns}
         missing = [name for name, (measure, _) in kind.columns.items() if measure not in found]
         if missing:
@@ -432,6 +417,30 @@ class _Layout:
             return self.kind.request_type
         text = row[self.ns_type] if self.ns_type is not None else ""
         return _NS_TYPES.get(_norm(text)) or aliases.request_type(text)
+
+
+def _figure_columns(
+    kind: _Kind, raw: list[str], header: list[str], known: set[int], aliases: Aliases, unknowns: list[Unknown]
+) -> list[tuple[int, str, str, _Value]]:
+    """(index, header as written, measure, kind of value) of each column the file's kind has or staff taught;
+    any other column is an unknown."""
+    figure_columns: list[tuple[int, str, str, _Value]] = []
+    for index, cell in enumerate(header):
+        if index in known or not cell:
+            continue
+        if cell in kind.columns:
+            measure, value = kind.columns[cell]
+        elif (taught := aliases.measure(raw[index])) is not None:
+            if taught == OUT_OF_SCOPE:
+                continue
+            measure, value = taught, (_Value.PERCENT if taught in PERCENT_MEASURES else _Value.COUNT)
+            if kind.request_type is None:
+                value = _Value.BAND
+        else:
+            unknowns.append(Unknown(UnknownKind.COLUMN, f"row 1, column {index + 1}", raw[index]))
+            continue
+        figure_columns.append((index, raw[index], measure, value))
+    return figure_columns
 
 
 _UNKNOWN_KIND = _Kind(title="unknown kind of request", marker="", request_type="", columns={})
