@@ -493,10 +493,6 @@ class EmergencyDisclosureQuerySet(models.QuerySet["EmergencyDisclosure"]):
             .order_by("-published_at", "company__slug", "pk")[:limit]
         )  # type: ignore[return-value]
 
-    def total_disclosures(self) -> int:
-        """Disclosures, not rows: a batch of 11 counts 11."""
-        return int(self.aggregate(total=Sum("count"))["total"] or 0)
-
     # --- The emergency-disclosure tracker (dashboard/pages/tracker.py) ---
 
     def matching(
@@ -581,15 +577,6 @@ class EmergencyDisclosureQuerySet(models.QuerySet["EmergencyDisclosure"]):
         return (
             self.published().filter(company_id=disclosure.company_id).exclude(pk=disclosure.pk).order_by("-date_end")
         )[:limit]  # type: ignore[return-value]
-
-    def stated_standards(self) -> EmergencyDisclosureQuerySet:
-        """Records that quote the company's own standard, with their sources, per company, newest first."""
-        return (
-            self.exclude(company_standard="")
-            .select_related("company")
-            .prefetch_related("sources")
-            .order_by("company__name", "-date_end")
-        )
 
 
 class ImportRunQuerySet(models.QuerySet["ImportRun"]):

@@ -142,7 +142,7 @@ def fail_interrupted_runs(*, feed: DataFeed | None = None) -> int:
 def sweep_unreferenced_archives() -> list[str]:
     """Delete archive files no SourceDocument points to (left by a process killed mid-import); returns them.
     Only files older than the hard time limit: a younger one may belong to an import still in its transaction."""
-    storage = SourceDocument._meta.get_field("archive").storage  # type: ignore[attr-defined]
+    storage = _archive_storage()
     try:
         folders, _ = storage.listdir("sources")
     except FileNotFoundError:
@@ -161,11 +161,14 @@ def _discard_unreferenced(names: list[str]) -> list[str]:
     if not names:
         return []
     referenced = set(SourceDocument.objects.filter(archive__in=names).values_list("archive", flat=True))
-    storage = SourceDocument._meta.get_field("archive").storage  # type: ignore[attr-defined]
     gone = [name for name in names if name not in referenced]
     for name in gone:
-        storage.delete(name)
+        _archive_storage().delete(name)
     return gone
+
+
+def _archive_storage() -> Any:
+    return SourceDocument._meta.get_field("archive").storage  # type: ignore[attr-defined]
 
 
 def _import_in_transaction(

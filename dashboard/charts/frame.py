@@ -79,7 +79,6 @@ class SourceEntry:
     title: str
     publisher: str
     published: str
-    primary: bool
     #: In words: the company's own document, a transcribed copy of it (and whose), or the press.
     provenance: str
     page_url: str
@@ -92,7 +91,6 @@ class SourceEntry:
             title=document.title,
             publisher=document.publisher,
             published=f"{document.published_on:%-d %B %Y}" if document.published_on else "",
-            primary=document.kind != "secondary",
             provenance=document.provenance,
             page_url=_source_url_pattern("source").replace("/0/", f"/{document.pk}/"),
             # Only a copy the site holds is offered: a digest alone (the bundled data's) is no file to serve.

@@ -15,6 +15,7 @@ from dashboard.charts.plotting import as_float, bar, base_layout, data_updated, 
 from dashboard.charts.points import BAND_TYPES, Row, Span, group, load_sources, rows_of, share_of
 from dashboard.charts.registry import ChartParamError, register
 from dashboard.charts.shared import (
+    COMPARISON_COLUMNS,
     JURISDICTION,
     check_jurisdiction,
     empty_chart,
@@ -111,12 +112,7 @@ def company_outcomes(state: dict[str, str]) -> Chart:
 
 
 OUTCOME_COLUMNS = [
-    Column("company", "Company"),
-    Column("period", "Period"),
-    Column("period_start", "Start", "date"),
-    Column("period_end", "End", "date"),
-    Column("jurisdiction", "Government"),
-    Column("request_type", "Request type"),
+    *COMPARISON_COLUMNS[:6],
     Column("measure", "Outcome"),
     Column("value", "Count", "number"),
     Column("requests", "Of requests", "number"),

@@ -219,7 +219,7 @@ def _counts(chosen: Any, published: Any, form: TrackerFilters) -> dict[str, Any]
         "totals_sentence": totals_in_words(tallies, filtered=filtered),
         "conditions": conditions_in_words(tallies),
         "by_company": list(chosen.by_company()),
-        "overall_total": published.total_disclosures() if filtered else tallies["disclosures"],
+        "overall": published.tallies() if filtered else tallies,
     }
 
 

@@ -233,18 +233,20 @@ def _columns(
     return country_index, columns, warnings, unknowns
 
 
+#: A column's last word says what it measures ("Total Requests Accounts"); without one it counts requests.
+_MEASURE_SUFFIXES = ((" accounts", "accounts"), (" percentage", "some-data-pct"), (" percent", "some-data-pct"))
+
+
 def _label_of(header: str) -> str:
     """The kind a column counts, as written: "Foo Requests Accounts" -> "Foo Requests"."""
     words = header.strip()
-    for suffix in (" Accounts", " Percentage", " Percent"):
-        if words.casefold().endswith(suffix.casefold()):
-            return words[: -len(suffix)].strip()
-    return words
+    suffix = next((s for s, _ in _MEASURE_SUFFIXES if words.casefold().endswith(s)), "")
+    return words[: len(words) - len(suffix)].strip()
 
 
 def _split(name: str) -> tuple[str, str]:
     """Split "total requests accounts" into ("total requests", "accounts")."""
-    for suffix, measure in ((" accounts", "accounts"), (" percentage", "some-data-pct"), (" percent", "some-data-pct")):
+    for suffix, measure in _MEASURE_SUFFIXES:
         if name.endswith(suffix):
             return name.removesuffix(suffix), measure
     return name, "requests"

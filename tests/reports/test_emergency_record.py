@@ -216,3 +216,11 @@ def test_staff_propose_a_record_from_a_link_and_it_stays_a_draft_until_published
     form = client.get(response["Location"]).content.decode()
     assert f'value="{source.pk}" selected' in form
     assert not SourceExcerpt.objects.exists()
+
+
+def test_a_filtered_tracker_says_the_whole_record_is_a_floor_where_counts_are_unknown(
+    client: Client, bundled_data: None
+) -> None:
+    html = client.get(TRACKER + "?company=ring").content.decode()
+
+    assert "At least 18 disclosures on record in all, in 13 records." in html
