@@ -27,6 +27,10 @@ FIGURE_COLUMNS = (
 #: reported; and what kind of document backs it (the company's own, a transcribed copy, or the press).
 FIGURE_EXTRA_COLUMNS = ("note", "kind", "source_kind")
 
+#: Columns of /data/computed-figures.csv: the key of figures.csv, the value columns, then what was computed
+#: (period-total or calendar-year), how in words, and the documents it rests on (space-separated).
+COMPUTED_COLUMNS = (*FIGURE_COLUMNS[:-1], "kind", "computation", "method", "source_urls")
+
 #: Columns of /data/emergency-disclosures.csv, in this order.
 DISCLOSURE_COLUMNS = (
     "company",

@@ -15,6 +15,8 @@ def period_label(start: dt.date, end: dt.date) -> str:
             return f"H2 {start.year}"
         if months == (1, 12):
             return str(start.year)
+        if start.month == end.month:
+            return f"{start:%b %Y}"
         if end.month - start.month == 2 and start.month in (1, 4, 7, 10):
             return f"Q{(start.month - 1) // 3 + 1} {start.year}"
         return f"{start:%b}–{end:%b} {start.year}"

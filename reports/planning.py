@@ -109,7 +109,7 @@ def _plan_figure(
         plan.changes.append(FigureChange(label, figure.key, "", new_text))
     elif current.kind != "not-reported" and not figure.is_reported:
         plan.kept += 1
-    elif _rank(plan.kind_of(record, figure)) < _rank(_cited_kind(current, period)):
+    elif source_rank(plan.kind_of(record, figure)) < source_rank(_cited_kind(current, period)):
         # The company's own file outranks a third party's copy of it, and both outrank the press.
         plan.kept += 1
         old_text = _describe(current.value, current.value_min, current.value_max)
@@ -142,14 +142,15 @@ def _keeps_citation(plan: ImportPlan, record: PeriodRecord, figure: FigureRecord
     if plan.document.format in SELF_SOURCED_FORMATS:
         url = figure.source_url or record.source_url
         return not url or (cited is not None and cited.url == url)
-    return cited is not None and _rank(cited.kind) >= _rank(plan.source_kind)
+    return cited is not None and source_rank(cited.kind) >= source_rank(plan.source_kind)
 
 
 #: How far a kind of source is trusted: a figure never moves to a source of a lower rank.
 _SOURCE_RANK = {SourceDocument.Kind.SECONDARY: 0, SourceDocument.Kind.TRANSCRIBED: 1, SourceDocument.Kind.PRIMARY: 2}
 
 
-def _rank(kind: str) -> int:
+def source_rank(kind: str) -> int:
+    """How far a kind of source is trusted (higher is better; -1 for none)."""
     return _SOURCE_RANK.get(kind, -1)  # type: ignore[call-overload]
 
 

@@ -1,4 +1,5 @@
-"""The read-only JSON API under /api/v1/: companies, reporting periods, figures and emergency disclosures.
+"""The read-only JSON API under /api/v1/: companies, reporting periods, figures, the figures this site computes
+from them, and emergency disclosures.
 
 Plain Django views and ``JsonResponse``. Each endpoint declares its query parameters once, as ``Param``
 objects: the same declarations check requests and write /api/v1/openapi.json (``dashboard.opendata.openapi``),
@@ -10,8 +11,17 @@ from __future__ import annotations
 from django.http import HttpRequest, JsonResponse
 from django.urls import path, reverse
 
-from dashboard.opendata.http import each, open_data, page_of
-from dashboard.opendata.params import DISCLOSURE_PARAMS, ENDPOINTS, FIGURE_PARAMS, LICENSE, PERIOD_PARAMS, Query
+from dashboard.opendata.computed import computed, computed_records, matching
+from dashboard.opendata.http import each, open_data, page_of, page_of_items
+from dashboard.opendata.params import (
+    COMPUTED_PARAMS,
+    DISCLOSURE_PARAMS,
+    ENDPOINTS,
+    FIGURE_PARAMS,
+    LICENSE,
+    PERIOD_PARAMS,
+    Query,
+)
 from dashboard.opendata.records import absolute, company_record, disclosure_record, figure_records, period_record
 from reports.models import Company, EmergencyDisclosure, Figure, ReportingPeriod
 from reports.opendata import FIGURE_VALUE_FIELDS
@@ -55,6 +65,13 @@ def figures(request: HttpRequest, query: Query) -> JsonResponse:
     return page_of(request, rows, query, figure_records)
 
 
+@open_data(*COMPUTED_PARAMS)
+def computed_figures(request: HttpRequest, query: Query) -> JsonResponse:
+    result = computed()
+    items = matching(result.figures, query.values)
+    return page_of_items(request, items, query, lambda page: computed_records(result, page))
+
+
 @open_data(*DISCLOSURE_PARAMS)
 def emergency_disclosures(request: HttpRequest, query: Query) -> JsonResponse:
     return page_of(request, EmergencyDisclosure.objects.for_open_data(), query, each(disclosure_record))
@@ -65,5 +82,6 @@ urlpatterns = [
     path("api/v1/companies", companies, name="api-companies"),
     path("api/v1/periods", periods, name="api-periods"),
     path("api/v1/figures", figures, name="api-figures"),
+    path("api/v1/computed-figures", computed_figures, name="api-computed-figures"),
     path("api/v1/emergency-disclosures", emergency_disclosures, name="api-emergency-disclosures"),
 ]

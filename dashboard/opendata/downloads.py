@@ -17,19 +17,26 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 from django.conf import settings
-from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseBase, StreamingHttpResponse
 from django.shortcuts import render
 from django.urls import path, reverse
 from django.views.decorators.http import require_safe
 
 from dashboard.caching import cached_public, current_generation, shared_get, shared_set
+from dashboard.opendata.computed import computed, computed_records, computed_rows
 from dashboard.opendata.http import open_data
-from dashboard.opendata.openapi import DISCLOSURE_FIELD_DESCRIPTIONS, FIGURE_FIELD_DESCRIPTIONS, definitions
-from dashboard.opendata.params import LICENSE, MAX_PAGE_SIZE, Query
+from dashboard.opendata.openapi import (
+    COMPUTED_FIELD_DESCRIPTIONS,
+    DISCLOSURE_FIELD_DESCRIPTIONS,
+    FIGURE_FIELD_DESCRIPTIONS,
+    definitions,
+)
+from dashboard.opendata.params import COMPUTATIONS, LICENSE, MAX_PAGE_SIZE, Query
 from dashboard.opendata.records import absolute, disclosure_record, figure_records
 from reports.formatting import csv_text_cell
 from reports.models import Company, EmergencyDisclosure, Figure, SourceDocument, TriState
 from reports.opendata import (
+    COMPUTED_COLUMNS,
     DISCLOSURE_COLUMNS,
     DISCLOSURE_EXTRA_COLUMNS,
     FIGURE_COLUMNS,
@@ -38,7 +45,7 @@ from reports.opendata import (
     disclosure_rows,
     figure_value_rows,
 )
-from reports.vocabulary import MEASURE_DEFINITIONS, REQUEST_TYPE_DEFINITIONS, Scope
+from reports.vocabulary import MEASURE_DEFINITIONS, PERCENT_MEASURES, REQUEST_TYPE_DEFINITIONS, Scope
 
 CSV_TYPE = "text/csv; charset=utf-8"
 JSON_TYPE = "application/json"
@@ -75,6 +82,16 @@ def build_figures_csv() -> bytes:
     """figures.csv: the open-data contract's columns, then the extra ones, one query in chunks."""
     rows = Figure.objects.for_open_data().values_list(*FIGURE_VALUE_FIELDS).iterator(chunk_size=CHUNK_ROWS)
     return _csv(FIGURE_COLUMNS + FIGURE_EXTRA_COLUMNS, figure_value_rows(rows))
+
+
+def build_computed_csv() -> bytes:
+    """computed-figures.csv: the totals and calendar years the site works out, each saying how."""
+    return _csv(COMPUTED_COLUMNS, computed_rows(computed()))
+
+
+def build_computed_json() -> bytes:
+    result = computed()
+    return _json("computed-figures", list(computed_records(result, result.figures)))
 
 
 def build_disclosures_csv() -> bytes:
@@ -153,6 +170,26 @@ def figure_fields(companies: list[str]) -> list[dict[str, Any]]:
     return fields
 
 
+def computed_fields(companies: list[str]) -> list[dict[str, Any]]:
+    """Table Schema fields of computed-figures.csv, in column order."""
+    d = COMPUTED_FIELD_DESCRIPTIONS
+    key = figure_fields(companies)[: FIGURE_COLUMNS.index("measure")]
+    amount = {"constraints": {"minimum": 0}}
+    fields = [
+        *({**field, "description": d[field["name"]]} for field in key),
+        _field("measure", "string", d, **_enum(sorted(set(MEASURE_DEFINITIONS) - PERCENT_MEASURES))),
+        _field("value", "number", d, **amount),
+        _field("value_min", "number", d, **amount),
+        _field("value_max", "number", d, **amount),
+        _field("kind", "string", d, **_enum(["exact", "band"])),
+        _field("computation", "string", d, **_enum(list(COMPUTATIONS))),
+        _field("method", "string", d, constraints={"required": True}),
+        _field("source_urls", "string", d),
+    ]
+    assert [f["name"] for f in fields] == list(COMPUTED_COLUMNS), "keep in step with opendata"
+    return fields
+
+
 def disclosure_fields(companies: list[str]) -> list[dict[str, Any]]:
     d = DISCLOSURE_FIELD_DESCRIPTIONS
     tristate = _enum(list(TriState.values))
@@ -223,6 +260,13 @@ def build_datapackage() -> bytes:
                 primaryKey=list(FIGURE_KEY),
             ),
             _resource(
+                "computed-figures",
+                "Computed figures",
+                generation_bytes("computed-figures.csv", build_computed_csv),
+                computed_fields(companies),
+                primaryKey=[*FIGURE_KEY, "computation"],
+            ),
+            _resource(
                 "emergency-disclosures",
                 "Emergency disclosures",
                 generation_bytes("emergency-disclosures.csv", build_disclosures_csv),
@@ -236,34 +280,16 @@ def build_datapackage() -> bytes:
 # --- Views --------------------------------------------------------------------------------------
 
 
-@open_data(paginated=False)
-def figures_csv(request: HttpRequest, query: Query) -> StreamingHttpResponse:
-    data = generation_bytes("figures.csv", build_figures_csv)
-    return stream(data, content_type=CSV_TYPE, filename="figures.csv")
+def download(filename: str, build: Callable[[], bytes]) -> Callable[..., HttpResponseBase]:
+    """A view that streams the file ``filename`` of the current data generation, built by ``build``."""
+    content_type = CSV_TYPE if filename.endswith(".csv") else JSON_TYPE
 
+    @open_data(paginated=False)
+    def view(request: HttpRequest, query: Query) -> StreamingHttpResponse:
+        return stream(generation_bytes(filename, build), content_type=content_type, filename=filename)
 
-@open_data(paginated=False)
-def disclosures_csv(request: HttpRequest, query: Query) -> StreamingHttpResponse:
-    data = generation_bytes("emergency-disclosures.csv", build_disclosures_csv)
-    return stream(data, content_type=CSV_TYPE, filename="emergency-disclosures.csv")
-
-
-@open_data(paginated=False)
-def figures_json(request: HttpRequest, query: Query) -> StreamingHttpResponse:
-    data = generation_bytes("figures.json", build_figures_json)
-    return stream(data, content_type=JSON_TYPE, filename="figures.json")
-
-
-@open_data(paginated=False)
-def disclosures_json(request: HttpRequest, query: Query) -> StreamingHttpResponse:
-    data = generation_bytes("emergency-disclosures.json", build_disclosures_json)
-    return stream(data, content_type=JSON_TYPE, filename="emergency-disclosures.json")
-
-
-@open_data(paginated=False)
-def datapackage(request: HttpRequest, query: Query) -> StreamingHttpResponse:
-    data = generation_bytes("datapackage.json", build_datapackage)
-    return stream(data, content_type=JSON_TYPE, filename="datapackage.json")
+    view.__name__ = view.__qualname__ = filename.replace("-", "_").replace(".", "_")
+    return view
 
 
 @require_safe
@@ -281,6 +307,7 @@ def data_index(request: HttpRequest) -> HttpResponse:
         "max_page_size": MAX_PAGE_SIZE,
         "contract_columns": FIGURE_COLUMNS,
         "figure_columns": [(name, FIGURE_FIELD_DESCRIPTIONS[name]) for name in FIGURE_COLUMNS + FIGURE_EXTRA_COLUMNS],
+        "computed_columns": [(name, COMPUTED_FIELD_DESCRIPTIONS[name]) for name in COMPUTED_COLUMNS],
         "disclosure_columns": [
             (name, DISCLOSURE_FIELD_DESCRIPTIONS[name]) for name in (*DISCLOSURE_COLUMNS, *DISCLOSURE_EXTRA_COLUMNS)
         ],
@@ -288,11 +315,18 @@ def data_index(request: HttpRequest) -> HttpResponse:
     return render(request, "data/index.html", context)
 
 
+#: The downloads of figures and disclosures, each named ``data-<file name with dashes>`` (data-figures-csv).
+FILES: tuple[tuple[str, Callable[[], bytes]], ...] = (
+    ("figures.csv", build_figures_csv),
+    ("figures.json", build_figures_json),
+    ("computed-figures.csv", build_computed_csv),
+    ("computed-figures.json", build_computed_json),
+    ("emergency-disclosures.csv", build_disclosures_csv),
+    ("emergency-disclosures.json", build_disclosures_json),
+)
+
 urlpatterns = [
     path("data/", data_index, name="data"),
-    path("data/figures.csv", figures_csv, name="data-figures-csv"),
-    path("data/figures.json", figures_json, name="data-figures-json"),
-    path("data/emergency-disclosures.csv", disclosures_csv, name="data-emergency-disclosures-csv"),
-    path("data/emergency-disclosures.json", disclosures_json, name="data-emergency-disclosures-json"),
-    path("data/datapackage.json", datapackage, name="data-datapackage"),
+    *(path(f"data/{name}", download(name, build), name="data-" + name.replace(".", "-")) for name, build in FILES),
+    path("data/datapackage.json", download("datapackage.json", build_datapackage), name="data-datapackage"),
 ]

@@ -60,7 +60,14 @@ def takes(
 
 def page_of(request: HttpRequest, queryset: QuerySet[Any], query: Query, records: Callable[..., Any]) -> JsonResponse:
     """One page of ``queryset`` filtered by ``query``, with the total count and next/previous links."""
-    paginator = Paginator(queryset.filter(*query.filters), query.page_size)
+    return page_of_items(request, queryset.filter(*query.filters), query, records)
+
+
+def page_of_items(
+    request: HttpRequest, items: QuerySet[Any] | list[Any], query: Query, records: Callable[..., Any]
+) -> JsonResponse:
+    """One page of ``items`` (already filtered), with the total count and next/previous links."""
+    paginator = Paginator(items, query.page_size)
     if query.page > paginator.num_pages:
         raise BadParameter("page", f"page {query.page} is past the last page, {paginator.num_pages}")
     page = paginator.page(query.page)

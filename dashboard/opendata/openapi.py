@@ -41,6 +41,24 @@ FIGURE_FIELD_DESCRIPTIONS = {
     "party's text copy of the company's file) or secondary (the press).",
 }
 
+#: What each column of computed-figures.csv (and field of a computed figure in the API) means.
+COMPUTED_FIELD_DESCRIPTIONS = {
+    **{name: FIGURE_FIELD_DESCRIPTIONS[name] for name in ("company", "scope", "period_start", "period_end")},
+    "jurisdiction": FIGURE_FIELD_DESCRIPTIONS["jurisdiction"],
+    "request_type": "all for a period total; for a calendar year, the request type of the two halves summed.",
+    "measure": "What is counted (requests for a period total); never a percentage.",
+    "value": "The exact sum; empty (null) when a band is part of the sum.",
+    "value_min": "The lowest sum the published ranges allow, when a band is part of the sum; else empty (null).",
+    "value_max": "The highest sum the published ranges allow, when a band is part of the sum; else empty (null).",
+    "kind": "exact, or band when a published range is part of the sum.",
+    "unit": "count: sums are never made of percentages.",
+    "computation": "period-total: all of a period's requests where the company gives no total of its own, the sum "
+    "of every kind it lists (none may be unreported); calendar-year: the first half plus the second half of a "
+    "year, where the company reports both and does not publish the year itself.",
+    "method": "How, in words: the kinds summed, or the two halves (H1 2021 + H2 2021).",
+    "source_urls": "The documents the summed figures come from (space-separated in the CSV, a list in JSON).",
+}
+
 #: What each column of emergency-disclosures.csv (and field of a disclosure in the API) means.
 DISCLOSURE_FIELD_DESCRIPTIONS = {
     "id": "This site's identifier of the record.",
@@ -121,6 +139,16 @@ def _figure_kind(kind: str, value: str, band: str) -> dict[str, Any]:
 
 def schemas() -> dict[str, Any]:
     number = {"type": "number", "minimum": 0}
+    # The natural key of a figure, published or computed.
+    key = {
+        "company": STRING,
+        "scope": {"type": "string", "enum": list(Scope.values)},
+        "period_start": DATE,
+        "period_end": DATE,
+        "jurisdiction": {"type": "string", "pattern": api.JURISDICTION_PATTERN.pattern},
+        "request_type": {"type": "string", "enum": list(RequestType.values)},
+        "measure": {"type": "string", "enum": list(Measure.values)},
+    }
     source = _object(
         {"url": URI, "title": STRING, "publisher": STRING, "kind": {"type": "string", "enum": SOURCE_KINDS}},
         {"kind": "primary (the company's own document) or secondary (press, letters reported by press)."},
@@ -180,13 +208,7 @@ def schemas() -> dict[str, Any]:
         ),
         "Figure": _object(
             {
-                "company": STRING,
-                "scope": {"type": "string", "enum": list(Scope.values)},
-                "period_start": DATE,
-                "period_end": DATE,
-                "jurisdiction": {"type": "string", "pattern": api.JURISDICTION_PATTERN.pattern},
-                "request_type": {"type": "string", "enum": list(RequestType.values)},
-                "measure": {"type": "string", "enum": list(Measure.values)},
+                **key,
                 "kind": {"type": "string", "enum": list(api.FIGURE_KINDS)},
                 "value": _nullable(number),
                 "value_min": _nullable(number),
@@ -204,6 +226,21 @@ def schemas() -> dict[str, Any]:
                 _figure_kind("band", "null", "number"),
                 _figure_kind("not-reported", "null", "null"),
             ],
+        ),
+        "ComputedFigure": _object(
+            {
+                **key,
+                "kind": {"type": "string", "enum": ["exact", "band"]},
+                "value": _nullable(number),
+                "value_min": _nullable(number),
+                "value_max": _nullable(number),
+                "unit": {"type": "string", "enum": ["count"]},
+                "computation": {"type": "string", "enum": list(api.COMPUTATIONS)},
+                "method": STRING,
+                "source_urls": {"type": "array", "items": URI},
+            },
+            COMPUTED_FIELD_DESCRIPTIONS,
+            oneOf=[_figure_kind("exact", "number", "null"), _figure_kind("band", "null", "number")],
         ),
         "EmergencyDisclosure": _object(
             {
@@ -346,6 +383,7 @@ def build_spec() -> dict[str, Any]:
         "companies": [],
         "periods": api.PERIOD_PARAMS,
         "figures": api.FIGURE_PARAMS,
+        "computed-figures": api.COMPUTED_PARAMS,
         "emergency-disclosures": api.DISCLOSURE_PARAMS,
     }
     paths: dict[str, Any] = {reverse("api-index"): _operation("index", "What the API offers.", "Index", [])}
@@ -356,7 +394,7 @@ def build_spec() -> dict[str, Any]:
         parameters = [_parameter(param, companies) for param in params[name]] + PAGINATION
         paths[reverse(route)] = _operation(name, summary, f"{_item_schema(name)}Page", parameters)
     components = schemas()
-    for item in ("Company", "Period", "Figure", "EmergencyDisclosure"):
+    for item in ("Company", "Period", "Figure", "ComputedFigure", "EmergencyDisclosure"):
         components[f"{item}Page"] = _page_schema(item)
     components["OpenApiDocument"] = {
         "type": "object",
@@ -389,6 +427,7 @@ def _item_schema(name: str) -> str:
         "companies": "Company",
         "periods": "Period",
         "figures": "Figure",
+        "computed-figures": "ComputedFigure",
         "emergency-disclosures": "EmergencyDisclosure",
     }[name]
 

@@ -19,6 +19,8 @@ from reports.vocabulary import Measure, RequestType, Scope
 DEFAULT_PAGE_SIZE = 100
 MAX_PAGE_SIZE = 1000
 FIGURE_KINDS = ("exact", "band", "not-reported")
+#: How a computed figure was obtained (dashboard.opendata.computed).
+COMPUTATIONS = ("period-total", "calendar-year")
 DATE_PATTERN = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 SLUG_PATTERN = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 JURISDICTION_PATTERN = re.compile(r"^(?:[A-Z]{2}|NON-US|WW)$")
@@ -187,6 +189,22 @@ FIGURE_PARAMS = (
         to_q=_figure_kind_q,
     ),
 )
+COMPUTED_PARAMS = (
+    *(param for param in FIGURE_PARAMS if param.name != "kind"),
+    Param(
+        "kind",
+        "Kinds of value, comma-separated: exact, or band (a sum with a published range in it).",
+        "kind",
+        choices=("exact", "band"),
+    ),
+    Param(
+        "computation",
+        "How the figure was computed, comma-separated: period-total (all of a period's requests where the company "
+        "gives no total: the sum of the kinds it lists) or calendar-year (the first half plus the second).",
+        "computation",
+        choices=COMPUTATIONS,
+    ),
+)
 PERIOD_PARAMS = (
     _company("company__slug"),
     Param("scope", SCOPE.description, "scope", choices=SCOPE.choices),
@@ -236,6 +254,8 @@ DISCLOSURE_PARAMS = (
 @dataclass
 class Query:
     filters: list[Q] = field(default_factory=list)
+    #: The checked value of each parameter given (name -> list of values, or a date), for filters not in SQL.
+    values: dict[str, Any] = field(default_factory=dict)
     page: int = 1
     page_size: int = DEFAULT_PAGE_SIZE
 
@@ -253,7 +273,8 @@ def parse_query(query: QueryDict, params: tuple[Param, ...], *, paginated: bool 
     for param in params:
         raw = query.get(param.name)
         if raw is not None:
-            result.filters.append(param.q(param.parse(raw)))
+            result.values[param.name] = value = param.parse(raw)
+            result.filters.append(param.q(value))
     if paginated:
         result.page = _positive_integer(query, "page", 1)
         result.page_size = _positive_integer(query, "page_size", DEFAULT_PAGE_SIZE)
@@ -282,6 +303,12 @@ ENDPOINTS = (
     ("companies", "api-companies", "Companies with published data, by slug."),
     ("periods", "api-periods", "Published reporting periods: one company, one scope, start and end dates."),
     ("figures", "api-figures", "Every published figure: one number of one period, exact, a band, or not reported."),
+    (
+        "computed-figures",
+        "api-computed-figures",
+        "Figures this site computes from published ones, as its charts show them: period totals where a company "
+        "gives none, and calendar years from two halves. Each says how.",
+    ),
     ("emergency-disclosures", "api-emergency-disclosures", "Data handed to police without a warrant or consent."),
     ("openapi", "api-openapi", "This API described in OpenAPI 3.1."),
 )

@@ -22,6 +22,7 @@ from django.views.decorators.http import require_safe
 from dashboard.caching import cached_public
 from reports import statements
 from reports.history import public_corrections
+from reports.holdings import holdings
 from reports.importers import format_choices
 from reports.models import Company, EmergencyDisclosure, Figure, ReportingPeriod, SourceDocument
 from reports.periods import length_in_months, period_dates, period_label, same_period_a_year_earlier
@@ -385,4 +386,6 @@ def _dictionary(use: Any) -> dict[str, Any]:
 @require_safe
 @cached_public()
 def methodology(request: HttpRequest) -> HttpResponse:
-    return render(request, "provenance/methodology.html", _dictionary(Figure.objects.vocabulary_use()))
+    context = _dictionary(Figure.objects.vocabulary_use())
+    context["holdings"] = holdings()
+    return render(request, "provenance/methodology.html", context)

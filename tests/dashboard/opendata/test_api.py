@@ -149,6 +149,7 @@ def test_drafts_never_leak_into_any_endpoint(client: Client) -> None:
         "/api/v1/companies",
         "/api/v1/periods",
         "/api/v1/figures",
+        "/api/v1/computed-figures",
         "/api/v1/emergency-disclosures",
         "/api/v1/openapi.json",
     ):
@@ -419,6 +420,7 @@ def test_the_index_links_every_endpoint_and_the_openapi_document(client: Client)
         "companies": "http://127.0.0.1:8000/api/v1/companies",
         "periods": "http://127.0.0.1:8000/api/v1/periods",
         "figures": "http://127.0.0.1:8000/api/v1/figures",
+        "computed-figures": "http://127.0.0.1:8000/api/v1/computed-figures",
         "emergency-disclosures": "http://127.0.0.1:8000/api/v1/emergency-disclosures",
         "openapi": "http://127.0.0.1:8000/api/v1/openapi.json",
     }
@@ -443,6 +445,7 @@ def test_the_openapi_document_describes_each_parameter_the_views_take(client: Cl
         "/api/v1/companies",
         "/api/v1/periods",
         "/api/v1/figures",
+        "/api/v1/computed-figures",
         "/api/v1/emergency-disclosures",
         "/api/v1/openapi.json",
     }

@@ -215,7 +215,8 @@ def test_the_data_package_describes_both_csvs_with_types_definitions_and_allowed
     assert package["profile"] == "tabular-data-package"
     assert [license["name"] for license in package["licenses"]] == ["CC-BY-4.0"]
     assert {"title": amazon_h1_2020.source.title, "path": "https://amazon.example/h1-2020.pdf"} in package["sources"]
-    figures, disclosures = package["resources"]
+    figures, computed_figures, disclosures = package["resources"]
+    assert computed_figures["name"] == "computed-figures"
     fields = {field["name"]: field for field in figures["schema"]["fields"]}
     assert list(fields) == [*FIGURE_COLUMNS, "note", "kind", "source_kind"]
     assert [field["name"] for field in disclosures["schema"]["fields"]] == [

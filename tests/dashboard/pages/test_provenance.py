@@ -18,7 +18,7 @@ from django.test import Client
 
 from reports import bulk, bundled, services
 from reports.history import public_corrections
-from reports.models import Company, Figure, ReportingPeriod, Status
+from reports.models import Company, Figure, ReportingPeriod, SourceDocument, Status
 from reports.statements import changes, shares
 from reports.vocabulary import MEASURE_DEFINITIONS, REQUEST_TYPE_DEFINITIONS, Measure, RequestType
 from tests.factories import (
@@ -693,8 +693,29 @@ def test_the_methodology_page_explains_not_reported_bands_imports_and_where_figu
 
 def test_the_methodology_page_costs_one_query(client: Client, django_assert_num_queries: Any) -> None:
     FigureFactory()
-    with django_assert_num_queries(2):
+    with django_assert_num_queries(3):
         get(client, "/methodology/")
+
+
+def test_the_methodology_page_says_from_the_data_which_periods_we_hold_and_from_what(client: Client) -> None:
+    acme = CompanyFactory(slug="acme", name="Acme")
+    press = SourceDocumentFactory(kind=SourceDocument.Kind.SECONDARY)
+    halves = [(dt.date(2019, 1, 1), dt.date(2019, 6, 30)), (dt.date(2019, 7, 1), dt.date(2019, 12, 31))]
+    for start, end in halves:
+        ReportingPeriodFactory(company=acme, start=start, end=end)
+    ReportingPeriodFactory(company=acme, start=dt.date(2020, 1, 1), end=dt.date(2020, 6, 30), source=press)
+    # The same half year from the company's own report (another scope) outranks the press.
+    ReportingPeriodFactory(company=acme, scope="aws", start=dt.date(2020, 1, 1), end=dt.date(2020, 6, 30))
+    ReportingPeriodFactory(company=acme, start=dt.date(2021, 7, 1), end=dt.date(2021, 12, 31), source=press)
+    ReportingPeriodFactory(company=acme, start=dt.date(2022, 1, 1), end=dt.date(2022, 6, 30), status=Status.DRAFT)
+    page = text_of(get(client, "/methodology/").content.decode())
+    row = page[page.index("What we hold") :]
+    row = row[row.index("Acme") :]
+    assert "H1 2019 to H1 2020 (3 periods): from Acme's own reports" in row
+    assert "H2 2021 (1 period): from the press only" in row
+    assert "Jul 2020–Jun 2021" in row[: row.index("Not reported")]  # the gap, said as such
+    assert "H1 2022" not in row[: row.index("Not reported")]  # drafts are not held publicly
+    assert "We do not hold" not in page
 
 
 # --- Every provenance page ----------------------------------------------------------------------------
