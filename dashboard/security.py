@@ -13,6 +13,7 @@ from django.conf import settings
 from django.contrib.admin import AdminSite
 from django.contrib.admin.forms import AdminAuthenticationForm
 from django.http import HttpRequest, HttpResponseBase
+from django.template.response import TemplateResponse
 from django_otp.admin import OTPAdminAuthenticationForm, OTPAdminSite
 from django_otp.models import Device
 from django_otp.plugins.otp_static.models import StaticDevice
@@ -73,8 +74,24 @@ class StaffAdminSite(OTPAdminSite):
     The setting is read per request rather than at import, so the rule a test flips is the rule served.
     """
 
+    #: The home page puts the upload first and lists what waits for review (templates/admin/home.html).
+    index_template = "admin/home.html"
+
     def __init__(self, name: str = "admin") -> None:
         super().__init__(name)
+
+    def index(self, request: HttpRequest, extra_context: dict[str, Any] | None = None) -> TemplateResponse:
+        from reports.admin_upload import UPLOAD_PERMISSIONS
+        from reports.models import ReportingPeriod, Status
+
+        drafts = ReportingPeriod.objects.filter(status=Status.DRAFT).select_related("company", "source")
+        context = {
+            "can_upload": request.user.has_perms(UPLOAD_PERMISSIONS),
+            "draft_periods": list(drafts.order_by("company__name", "start")[:10]),
+            "draft_count": drafts.count(),
+            **(extra_context or {}),
+        }
+        return super().index(request, context)
 
     def has_permission(self, request: HttpRequest) -> bool:
         if settings.ADMIN_REQUIRE_2FA:

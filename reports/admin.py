@@ -10,7 +10,7 @@ from django import forms
 from django.contrib import admin, messages
 from django.db import transaction
 from django.db.models import QuerySet
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
 from django.urls import reverse
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString
@@ -367,6 +367,8 @@ class ImportRunAdmin(admin.ModelAdmin):
     list_select_related = ("feed",)
     # The changelist links to the staff upload (upload, preview, then apply or cancel: reports.admin_upload).
     change_list_template = "admin/reports/importrun/change_list.html"
+    # A run's page ends the upload: the draft periods it left, with a button that publishes them.
+    change_form_template = "admin/reports/importrun/change_form.html"
     # A run is a record of what happened: staff read it, nobody edits it.
     fieldsets = (
         (None, {"fields": ("outcome", "message", "feed", "source", "filename", "format", "triggered_by")}),
@@ -424,10 +426,24 @@ class ImportRunAdmin(admin.ModelAdmin):
     def get_urls(self) -> list[Any]:
         from django.urls import path
 
-        from reports.admin_upload import upload_view
+        from reports.admin_upload import publish_run_view, upload_view
 
         view = self.admin_site.admin_view(partial(upload_view, self))
-        return [path("upload/", view, name="reports_importrun_upload"), *super().get_urls()]
+        publish = self.admin_site.admin_view(publish_run_view)
+        return [
+            path("upload/", view, name="reports_importrun_upload"),
+            path("<int:pk>/publish/", publish, name="reports_importrun_publish"),
+            *super().get_urls(),
+        ]
+
+    def change_view(
+        self, request: HttpRequest, object_id: str, form_url: str = "", extra_context: dict[str, Any] | None = None
+    ) -> HttpResponse:
+        from reports.admin_upload import run_drafts
+
+        run = ImportRun.objects.filter(pk=object_id).select_related("source").first() if object_id.isdigit() else None
+        drafts = run_drafts(run) if run is not None else []
+        return super().change_view(request, object_id, form_url, {"drafts": drafts, **(extra_context or {})})
 
 
 @admin.register(ImporterAlias)

@@ -12,6 +12,7 @@ import logging
 import re
 import time
 from dataclasses import dataclass
+from decimal import Decimal
 from pathlib import Path, PurePath
 from typing import Any
 
@@ -20,14 +21,19 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.admin import ModelAdmin
 from django.core.exceptions import PermissionDenied
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.db.models import Count
+from django.http import HttpRequest, HttpResponse, HttpResponseNotAllowed, HttpResponseRedirect
+from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import reverse
 
 from reports import importers, planning, services
+from reports.formatting import format_figure, format_number
 from reports.importers.base import DocumentError
-from reports.models import ImportRun
+from reports.models import Figure, ImportRun, ReportingPeriod, Status
 from reports.periods import period_label
+from reports.statements import HEADLINE_JURISDICTIONS
+from reports.vocabulary import total_parts
 
 log = logging.getLogger(__name__)
 
@@ -182,17 +188,59 @@ def _apply_or_cancel(model_admin: ModelAdmin, request: HttpRequest) -> HttpRespo
         messages.error(request, f"Nothing was imported: {run.message}")
     else:
         messages.success(request, f"{run.filename}: {run.get_outcome_display().lower()}: {run.message}.")
+        drafts = run_drafts(run)
+        if drafts:
+            messages.warning(
+                request,
+                f"{len(drafts)} period{'s' if len(drafts) != 1 else ''} of this document "
+                f"{'are drafts' if len(drafts) != 1 else 'is a draft'}: readers see nothing of "
+                f"{'them' if len(drafts) != 1 else 'it'} until you publish below.",
+            )
     return HttpResponseRedirect(reverse("admin:reports_importrun_change", args=[run.pk]))
 
 
+def run_drafts(run: ImportRun) -> list[ReportingPeriod]:
+    """The draft periods of an import run's document: what it left for review."""
+    return list(
+        run.periods.filter(status=Status.DRAFT)
+        .select_related("company")
+        .annotate(figure_count=Count("figures"))
+        .order_by("company__name", "start", "scope")
+    )
+
+
+def publish_run_view(request: HttpRequest, pk: int) -> HttpResponse:
+    """POST: publish the draft periods an import run left (the button on the run's page)."""
+    if request.method != "POST":
+        return HttpResponseNotAllowed(["POST"])
+    if not request.user.has_perm("reports.change_reportingperiod"):
+        raise PermissionDenied
+    run = get_object_or_404(ImportRun, pk=pk)
+    here = reverse("admin:reports_importrun_change", args=[run.pk])
+    try:
+        count = services.publish_periods(
+            periods=run_drafts(run),
+            user=request.user,  # type: ignore[arg-type]
+            reason=f"published after review of import run {run.pk} ({run.filename})",
+        )
+    except DocumentError as error:
+        messages.error(request, f"Nothing was published: {error.message}.")
+        return HttpResponseRedirect(here)
+    messages.success(
+        request,
+        f"Published {count} period{'s' if count != 1 else ''}: readers see {'them' if count != 1 else 'it'} now.",
+    )
+    return HttpResponseRedirect(here)
+
+
 def _preview(plan: planning.ImportPlan) -> dict[str, Any]:
-    """What the preview page shows: periods, new figures, changed figures (old → new), counts, warnings."""
+    """What the preview page shows: what readers will see (headline figures before → after), the periods, the
+    changed figures (old → new) and the new ones, headline governments first; counts as the apply reports them."""
     periods: dict[str, PeriodPreview] = {}
     for key, period in plan.periods.items():
         company, scope, start, end = key
-        label = f"{company} {scope} {start}..{end}"  # the label plan_import gives its changes
         scope_text = "" if scope == "total" else f" ({scope})"
-        periods[label] = PeriodPreview(
+        periods[_plan_label(key)] = PeriodPreview(
             f"{company} {period_label(start, end)}{scope_text}", f"{start} to {end}", period is None
         )
     for change in plan.changes:
@@ -201,21 +249,114 @@ def _preview(plan: planning.ImportPlan) -> dict[str, Any]:
                 periods[change.period].changed += 1
             else:
                 periods[change.period].created += 1
-    created = [c for c in plan.changes if not c.old]
-    changed = [c for c in plan.changes if c.old]
+    created = sorted((c for c in plan.changes if not c.old), key=_reader_order)
+    changed = sorted((c for c in plan.changes if c.old), key=_reader_order)
     return {
         "document": plan.document,
+        **_headline_context(headline_rows(plan, periods)),
         "periods": list(periods.values()),
         "new_rows": [(periods[c.period].label, *c.key, c.new) for c in created[:PREVIEW_NEW_ROWS]],
         "new_count": len(created),
         "new_hidden": max(0, len(created) - PREVIEW_NEW_ROWS),
         "changed_rows": [(periods[c.period].label, *c.key, c.old, c.new) for c in changed[:PREVIEW_CHANGED_ROWS]],
-        "changed_count": len(changed),
+        # As the apply will count them: changed figures, and those only re-cited by name (ImportRun.updated).
+        "changed_count": len(changed) + plan.recited,
+        "recited": plan.recited,
         "changed_hidden": max(0, len(changed) - PREVIEW_CHANGED_ROWS),
-        "unchanged": plan.unchanged,
+        "unchanged": plan.unchanged + plan.kept,
         "kept": plan.kept,
         "warnings": plan.document.warnings,
     }
+
+
+def _headline_context(rows: list[Headline]) -> dict[str, Any]:
+    """Only the headline figures that change are listed; the rest are counted."""
+    changed = [row for row in rows if row.changed]
+    return {"headlines": changed, "headlines_unchanged": len(rows) - len(changed)}
+
+
+def _plan_label(key: tuple[Any, ...]) -> str:
+    company, scope, start, end = key
+    return f"{company} {scope} {start}..{end}"  # the label plan_import gives its changes
+
+
+def _reader_order(change: planning.FigureChange) -> tuple[Any, ...]:
+    """Headline governments (U.S., non-U.S., worldwide) and requests first, as a report page shows them."""
+    jurisdiction, request_type, measure = change.key
+    where = HEADLINE_JURISDICTIONS.index(jurisdiction) if jurisdiction in HEADLINE_JURISDICTIONS else 9
+    return change.period, where, measure != "requests", jurisdiction, request_type, measure
+
+
+@dataclass(frozen=True)
+class Headline:
+    period: str
+    jurisdiction: str
+    request_type: str
+    before: str
+    after: str
+
+    @property
+    def changed(self) -> bool:
+        return self.before != self.after
+
+
+Numbers = tuple[Decimal | None, Decimal | None, Decimal | None]
+
+
+def headline_rows(plan: planning.ImportPlan, periods: dict[str, PeriodPreview]) -> list[Headline]:
+    """The requests a report page headlines (U.S., non-U.S., worldwide), each kind and the total, now and after
+    the apply: the figures a reader will see change, and nothing else."""
+    existing = [period.pk for period in plan.periods.values() if period is not None]
+    keys = {period.pk: key for key, period in plan.periods.items() if period is not None}
+    before: dict[tuple[Any, ...], Numbers] = {}
+    for period_id, *key, value, low, high in Figure.objects.filter(
+        period__in=existing, jurisdiction__in=HEADLINE_JURISDICTIONS, measure="requests"
+    ).values_list("period_id", "jurisdiction", "request_type", "value", "value_min", "value_max"):
+        before[(keys[period_id], *key)] = (value, low, high)
+    after = dict(before)
+    applied = [(record.key, figure) for record, figure in plan.creates]
+    applied += [(keys[current.period_id], figure) for current, figure in plan.updates]
+    for period_key, figure in applied:
+        if figure.jurisdiction in HEADLINE_JURISDICTIONS and figure.measure == "requests":
+            after[(period_key, figure.jurisdiction, figure.request_type)] = (
+                figure.value,
+                figure.value_min,
+                figure.value_max,
+            )
+    return _headlines(before, after, periods)
+
+
+def _headlines(
+    before: dict[tuple[Any, ...], Numbers], after: dict[tuple[Any, ...], Numbers], periods: dict[str, PeriodPreview]
+) -> list[Headline]:
+    rows = []
+    groups = sorted({key[:2] for key in after}, key=lambda g: (g[0], HEADLINE_JURISDICTIONS.index(g[1])))
+    for period_key, jurisdiction in groups:
+        label = periods[_plan_label(period_key)].label
+        kinds = sorted({k[2] for k in after if k[:2] == (period_key, jurisdiction)})
+        for kind in kinds:
+            old, new = before.get((period_key, jurisdiction, kind)), after[(period_key, jurisdiction, kind)]
+            rows.append(Headline(label, jurisdiction, kind, _numbers_text(old), _numbers_text(new)))
+        old_total = _total(before, period_key, jurisdiction)
+        rows.append(Headline(label, jurisdiction, "all (total)", old_total, _total(after, period_key, jurisdiction)))
+    return rows
+
+
+def _total(figures: dict[tuple[Any, ...], Numbers], period_key: tuple[Any, ...], jurisdiction: str) -> str:
+    """The company's own total, else the sum of the kinds it lists (as the charts compute it), else a dash."""
+    by_type = {k[2]: v for k, v in figures.items() if k[:2] == (period_key, jurisdiction)}
+    if "all" in by_type and by_type["all"] != (None, None, None):
+        return _numbers_text(by_type["all"])
+    parts = [by_type[kind] for kind in total_parts(by_type)]
+    if not parts or any(value is None for value, _, _ in parts):
+        return "—"
+    return f"{format_number(sum((value for value, _, _ in parts if value is not None), Decimal(0)))} (sum)"
+
+
+def _numbers_text(numbers: Numbers | None) -> str:
+    if numbers is None:
+        return "—"
+    return format_figure(*numbers)
 
 
 def _render(model_admin: ModelAdmin, request: HttpRequest, title: str, **context: Any) -> TemplateResponse:

@@ -578,6 +578,8 @@ class ImportRun(models.Model):
     warnings = models.JSONField(default=list, blank=True)
     #: What the importer did not understand, each {"kind", "place", "text", "detail"}: not imported.
     unknowns = models.JSONField(default=list, blank=True)
+    #: The reporting periods the document gives (new or existing): what its run page offers to review and publish.
+    periods = models.ManyToManyField(ReportingPeriod, blank=True, related_name="import_runs")
 
     objects = ImportRunQuerySet.as_manager()
 

@@ -49,6 +49,9 @@ class ImportPlan:
     changes: list[FigureChange] = field(default_factory=list)
     #: The kind of document the figures come from; a transcribed copy never overrides the company's own file.
     source_kind: str = SourceDocument.Kind.PRIMARY
+    #: Figures the document does not give, in periods whose document it takes over: they keep citing the document
+    #: they came from, now by name (each is an update with history, counted with the changes).
+    recited: int = 0
     #: Figures a lesser source gives differently from the better one they cite (kept as they are).
     disagreements: list[str] = field(default_factory=list)
     #: For documents whose rows name their sources (canonical CSV): each source URL's kind.
@@ -92,7 +95,39 @@ def plan_import(document: ParsedDocument, *, source_kind: str = SourceDocument.K
         for figure in record.figures:
             current = stored.get((period.pk, *figure.key)) if period else None
             _plan_figure(plan, record, figure, current, period, label)
+    plan.recited = _count_recited(plan)
     return plan
+
+
+def takes_over(current: SourceDocument | None, new_kind: str) -> bool:
+    """A period keeps the document it was first recorded from, unless that was a press article or a transcribed
+    copy and this is the company's own: re-importing documents that share a period must not swap its source."""
+    if current is None:
+        return True
+    lesser = (SourceDocument.Kind.SECONDARY, SourceDocument.Kind.TRANSCRIBED)
+    return current.kind in lesser and new_kind == SourceDocument.Kind.PRIMARY
+
+
+def _count_recited(plan: ImportPlan) -> int:
+    """How many figures applying the plan pins to their period's old document (services._pin_inherited)."""
+    taken = [
+        period.pk
+        for record in plan.document.periods
+        if (period := plan.periods[record.key]) is not None
+        and period.source_id
+        and takes_over(period.source, _period_source_kind(plan, record))
+    ]
+    if not taken:
+        return 0
+    updated = {figure.pk for figure, _ in plan.updates}
+    inherited = Figure.objects.filter(period__in=taken, source__isnull=True).values_list("pk", flat=True)
+    return sum(1 for pk in inherited if pk not in updated)
+
+
+def _period_source_kind(plan: ImportPlan, record: PeriodRecord) -> str:
+    if plan.document.format in SELF_SOURCED_FORMATS:
+        return plan.kinds_by_url.get(record.source_url, SourceDocument.Kind.PRIMARY) if record.source_url else ""
+    return plan.source_kind
 
 
 def _plan_figure(

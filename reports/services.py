@@ -38,7 +38,7 @@ from reports.models import (
     SourceDocument,
     Status,
 )
-from reports.planning import FIGURE_FIELDS, SELF_SOURCED_FORMATS, ImportPlan, load_aliases, plan_import
+from reports.planning import FIGURE_FIELDS, SELF_SOURCED_FORMATS, ImportPlan, load_aliases, plan_import, takes_over
 from reports.signals import data_changed
 
 log = logging.getLogger(__name__)
@@ -189,6 +189,7 @@ def _import_in_transaction(
     if document.format not in SELF_SOURCED_FORMATS:
         source = _archive(document=document, kind=source_kind, **archive)
     _apply(plan, run=run, source=source, publish=publish, reason=f"import of {run.filename}", user=user)
+    run.periods.set([period for period in plan.periods.values() if period is not None])
     run.source = source
     run.warnings = [*document.warnings, *plan.disagreements]
     _finish(run, ImportRun.Outcome.SUCCEEDED, _summary(run))
@@ -342,7 +343,7 @@ def _apply_periods(
                 status=Status.PUBLISHED if publish else Status.DRAFT,
             )
         changed = set_if_changed(period, published_on=record.published_on or period.published_on)
-        if period_source is not None and _takes_over(period.source if period.source_id else None, period_source):
+        if period_source is not None and takes_over(period.source if period.source_id else None, period_source.kind):
             pinned += _pin_inherited(period, exclude=updated_ids)
             period.source = period_source
             changed = True
@@ -409,15 +410,6 @@ def _create_with_history(figures: list[Figure], *, user: AbstractBaseUser | None
             cursor.execute(
                 sql.format(", ".join(["%s"] * len(batch))), [now, reason, "+", user.pk if user else None, *batch]
             )
-
-
-def _takes_over(current: SourceDocument | None, new: SourceDocument) -> bool:
-    """A period keeps the document it was first recorded from, unless that was a press article and this is
-    the company's own: re-importing several documents that share a period must not swap its source each time."""
-    if current is None:
-        return True
-    lesser = (SourceDocument.Kind.SECONDARY, SourceDocument.Kind.TRANSCRIBED)
-    return current.kind in lesser and new.kind == SourceDocument.Kind.PRIMARY
 
 
 def _pin_inherited(period: ReportingPeriod, *, exclude: set[int]) -> list[Figure]:

@@ -6,6 +6,8 @@ so a new request type or measure is added here once and documented here once.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from django.db import models
 
 
@@ -184,6 +186,21 @@ RESPONSE_PART_MEASURES = frozenset({"full-response", "partial-response", "no-res
 REQUEST_TYPE_PARTS = frozenset(
     {"subpoena", "search-warrant", "other-court-order", "pen-register", "wiretap", "emergency"}
 )
+
+#: Kinds that add up to all of a company's requests when it publishes no total of its own
+#: (preservation and national-security demands are counted outside totals).
+SUMMABLE = REQUEST_TYPE_PARTS | {"2703d-order", "other-legal", "account", "device", "financial-identifier"}
+
+
+def total_parts(request_types: Iterable[str]) -> list[str]:
+    """The kinds whose sum is all of a period's requests where a company gives no total of its own: Microsoft's
+    and Meta's legal-process requests with their emergency requests, else every summable kind it lists. The
+    one rule for the charts, the computed figures and the staff preview."""
+    given = set(request_types)
+    if "legal-process" in given:
+        return [kind for kind in ("legal-process", "emergency") if kind in given]
+    return sorted(given & SUMMABLE)
+
 
 #: Jurisdiction codes that are not ISO 3166-1 alpha-2 countries.
 SPECIAL_JURISDICTIONS = {"NON-US": "All non-U.S. governments", "WW": "Worldwide"}

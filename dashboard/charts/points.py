@@ -22,11 +22,8 @@ from dashboard.charts.styles import company_colour, request_type_sort_key
 from reports.formatting import format_change, format_figure, format_number, format_percent, percent
 from reports.models import SourceDocument
 from reports.periods import period_label, same_period_a_year_earlier
-from reports.vocabulary import PERCENT_MEASURES, REQUEST_TYPE_PARTS
+from reports.vocabulary import PERCENT_MEASURES, total_parts
 
-#: Kinds that add up to all of a company's requests when it publishes no total of its own
-#: (preservation and national-security demands are counted outside totals).
-SUMMABLE = REQUEST_TYPE_PARTS | {"2703d-order", "other-legal", "account", "device", "financial-identifier"}
 #: Request types published only as bands (U.S. law allows no exact figure).
 BAND_TYPES = ("national-security", "nsl", "fisa", "fisa-content", "fisa-non-content")
 
@@ -240,11 +237,7 @@ def total_point(span: Span, by_type: dict[str, Row]) -> Point:
     own = by_type.get("all")
     if own is not None and own.reported:
         return _point_from(span, own, basis="the company's own total")
-    if "legal-process" in by_type:
-        # Microsoft and Meta: legal-process requests, with emergency requests counted apart.
-        parts = [by_type[t] for t in ("legal-process", "emergency") if t in by_type]
-    else:
-        parts = [row for request_type, row in by_type.items() if request_type in SUMMABLE]
+    parts = [by_type[kind] for kind in total_parts(by_type)]
     if not parts or not all(row.reported for row in parts):
         missing = [row.request_type for row in parts if not row.reported]
         basis = f"{kinds_text(missing)} not reported" if missing else "not reported"

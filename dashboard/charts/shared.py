@@ -9,10 +9,10 @@ from decimal import Decimal
 from dashboard.charts.frame import Chart, Column, Control, Option
 from dashboard.charts.labels import TOTAL, type_noun
 from dashboard.charts.plotting import Break, data_updated, empty_figure
-from dashboard.charts.points import SUMMABLE, Point
+from dashboard.charts.points import Point
 from dashboard.charts.registry import ChartParamError, Param
 from reports.statements import jurisdiction_name
-from reports.vocabulary import RequestType
+from reports.vocabulary import SUMMABLE, RequestType
 
 JURISDICTION_CODE = re.compile(r"^(?:[A-Z]{2}|NON-US|WW)$")
 

@@ -165,3 +165,85 @@ def test_staff_without_the_import_permissions_are_refused(client: Client) -> Non
 def test_the_upload_is_for_signed_in_staff_only(client: Client) -> None:
     response = client.get(UPLOAD)
     assert response.status_code == 302 and "/admin/login/" in response["Location"]
+
+
+# --- What staff see of what they did (issue: the upload on the home page, the preview by what readers see,
+# counts that agree, and the apply ending on the draft with a publish button) -------------------------------
+
+PRESS = "https://press.example/article"
+
+
+def test_the_admin_home_offers_the_upload_and_lists_drafts_waiting_for_review(staff: Client) -> None:
+    home = staff.get("/admin/").content.decode()
+    assert f'href="{UPLOAD}"' in home and "Add a company's report" in home
+    assert "Waiting for review" not in home
+    services.import_document(data=GOOD, filename="figures.csv", publish=False)
+    home = staff.get("/admin/").content.decode()
+    assert "Waiting for review: 1 draft period" in home and "Amazon H2 2019" in home
+
+
+def test_the_preview_summarises_what_readers_will_see_and_lists_headline_rows_first(staff: Client) -> None:
+    services.import_document(
+        data=canonical(f"amazon,total,2019-07-01,2019-12-31,US,subpoena,requests,1800,,,{URL}"),
+        filename="old.csv",
+        publish=True,
+    )
+    rows = [f"amazon,total,2019-07-01,2019-12-31,{code},subpoena,requests,5,,,{URL}" for code in ("AF", "AL", "DZ")]
+    html = preview(
+        staff,
+        canonical(
+            *rows,
+            f"amazon,total,2019-07-01,2019-12-31,US,subpoena,requests,1841,,,{URL}",
+            f"amazon,total,2019-07-01,2019-12-31,US,search-warrant,requests,500,,,{URL}",
+        ),
+    )
+    start = html.index("What readers will see change")
+    summary = html[start : html.index("</table>", start)]
+    text = re.sub(r"<[^>]+>", " ", summary)
+    text = re.sub(r"\s+", " ", text)
+    assert "US subpoena 1,800 1,841" in text
+    assert "US search-warrant — 500" in text
+    assert "US all (total) 1,800 (sum) 2,341 (sum)" in text
+    new_figures = html[html.index("New figures") :]
+    assert new_figures.index(">US<") < new_figures.index(">AF<")  # not Afghanistan first
+
+
+def test_the_preview_counts_what_the_apply_reports(staff: Client) -> None:
+    """A press article's period taken over by the company's own report: figures the report does not give are
+    re-cited by name, and the preview counts them with the changes, as the apply does."""
+    services.import_document(
+        data=canonical(
+            f"amazon,total,2019-07-01,2019-12-31,US,subpoena,requests,1841,,,{PRESS}",
+            f"amazon,total,2019-07-01,2019-12-31,US,search-warrant,requests,400,,,{PRESS}",
+            f"amazon,total,2019-07-01,2019-12-31,US,other-court-order,requests,90,,,{PRESS}",
+        ),
+        filename="press.csv",
+        publish=True,
+    )
+    from reports.models import SourceDocument
+
+    SourceDocument.objects.filter(url=PRESS).update(kind=SourceDocument.Kind.SECONDARY)
+    own = canonical(
+        f"amazon,total,2019-07-01,2019-12-31,US,subpoena,requests,1841,,,{URL}",
+        f"amazon,total,2019-07-01,2019-12-31,US,search-warrant,requests,410,,,{URL}",
+    )
+    html = preview(staff, own)
+    changed = int(re.search(r"change <strong>(\d+)</strong>", html).group(1))
+    fields = hidden_fields(html)
+    staff.post(UPLOAD, {**fields, "apply": "Apply this import"})
+    run = ImportRun.objects.latest("pk")
+    assert (changed, run.updated) == (3, 3)  # 1,841 re-cited, 400 → 410, and the court orders pinned to the press
+
+
+def test_the_apply_ends_on_the_draft_with_a_button_that_publishes_it(staff: Client) -> None:
+    fields = hidden_fields(preview(staff, GOOD))
+    response = staff.post(UPLOAD, {**fields, "apply": "Apply this import"}, follow=True)
+    page = response.content.decode()
+    assert "Waiting for review: 1 draft period" in page and "readers see nothing of it until you publish" in page
+    run = ImportRun.objects.latest("pk")
+    assert staff.get(f"/admin/reports/importrun/{run.pk}/publish/").status_code == 405
+    response = staff.post(f"/admin/reports/importrun/{run.pk}/publish/", follow=True)
+    assert "Published 1 period" in response.content.decode()
+    assert ReportingPeriod.objects.get().status == "published"
+    assert "Waiting for review" not in response.content.decode()
+    assert staff.get("/companies/amazon/").status_code == 200
