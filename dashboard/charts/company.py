@@ -48,7 +48,7 @@ from dashboard.charts.shared import (
     numbered,
 )
 from dashboard.charts.styles import request_type_sort_key, request_type_style
-from dashboard.charts.traces import band_trace, line_trace
+from dashboard.charts.traces import Sources, band_trace, hover, line_trace
 from reports.formatting import format_change
 from reports.models import Figure, ReportingPeriod
 from reports.periods import period_label, same_period_a_year_earlier
@@ -154,7 +154,7 @@ def _point_rows(
             p.high,
             p.status,
             p.basis,
-            *source_cells(p, by_id),
+            *source_cells(p.source_ids, by_id),
         ]
         for kind, points in series.items()
         for p in points
@@ -191,9 +191,10 @@ def company_requests(state: dict[str, str]) -> Chart:
     if not series:
         return empty_chart("company-requests", state, _nothing_to_draw(context, noun, chosen), subtitle, controls)
     breaks = ordered_breaks(context.breaks() + _category_breaks(series, context.spans, context.name))
-    figure = figure_json(_kind_traces(series), base_layout(y_title=measure_label(measure), **break_marks(breaks)))
     title, summary, headline = _requests_finding(context.name, series, measure, jurisdiction)
     sources, by_id = cited((p for points in series.values() for p in points), first=headline)
+    layout = base_layout(y_title=measure_label(measure), **break_marks(breaks))
+    figure = figure_json(_kind_traces(series, by_id), layout)
     return Chart(
         slug="company-requests",
         params=state,
@@ -221,14 +222,15 @@ def _nothing_to_draw(context: Context, noun: str, chosen: list[Row]) -> str:
     return message + (f": {'; '.join(reasons)}." if reasons else ": its reports list them but give no number.")
 
 
-def _kind_traces(series: dict[str, list[Point]]) -> list[go.BaseTraceType]:
+def _kind_traces(series: dict[str, list[Point]], by_id: Sources) -> list[go.BaseTraceType]:
     """A line per kind of demand, told apart by colour, dash and marker, with its bands as shaded spans."""
     traces: list[go.BaseTraceType] = []
     for kind, points in series.items():
         style = request_type_style(kind)
         label = type_label(kind)
-        traces.append(line_trace(label, points, colour=style.colour, dash=style.dash, symbol=style.symbol))
-        band = band_trace(label, points, colour=style.colour, pattern=style.pattern, showlegend=False)
+        line = line_trace(label, points, colour=style.colour, dash=style.dash, symbol=style.symbol, sources=by_id)
+        traces.append(line)
+        band = band_trace(label, points, colour=style.colour, pattern=style.pattern, showlegend=False, sources=by_id)
         if band is not None:
             traces.append(band)
     return traces
@@ -319,9 +321,9 @@ def company_national_security(state: dict[str, str]) -> Chart:
         return empty_chart("company-national-security", state, message, subtitle, controls)
     breaks = context.breaks()
     layout = base_layout(y_title=unit.capitalize(), barmode="group", **break_marks(breaks))
-    figure = figure_json(_band_traces(series), layout)
     title, summary, headline = _national_security_finding(context.name, series, unit)
     sources, by_id = cited((p for points in series.values() for p in points), first=headline)
+    figure = figure_json(_band_traces(series, by_id), layout)
     return Chart(
         slug="company-national-security",
         params=state,
@@ -343,13 +345,21 @@ def company_national_security(state: dict[str, str]) -> Chart:
     )
 
 
-def _band_traces(series: dict[str, list[Point]]) -> list[go.BaseTraceType]:
+def _band_traces(series: dict[str, list[Point]], by_id: Sources) -> list[go.BaseTraceType]:
     """A bar spanning each range (a pattern per kind), and a marker where a figure is exact."""
     traces: list[go.BaseTraceType] = []
     for kind, points in series.items():
         style = request_type_style(kind)
         pattern = BAND_PATTERNS[BAND_TYPES.index(kind) % len(BAND_PATTERNS)]
-        band = band_trace(type_label(kind), points, colour=style.colour, pattern=pattern, offsetgroup=kind)
+        band = band_trace(
+            type_label(kind),
+            points,
+            colour=style.colour,
+            pattern=pattern,
+            offsetgroup=kind,
+            sources=by_id,
+            labelled=len(series) == 1,
+        )
         if band is not None:
             traces.append(band)
         exact = [p for p in points if p.status == "exact"]
@@ -361,7 +371,7 @@ def _band_traces(series: dict[str, list[Point]]) -> list[go.BaseTraceType]:
                     mode="markers",
                     name=f"{type_label(kind)} (exact)",
                     marker={"color": style.colour, "symbol": style.symbol, "size": 9},
-                    text=[f"<b>{type_label(kind)}</b><br>{p.span.hover}<br>{p.text}" for p in exact],
+                    text=[hover(type_label(kind), p, sources=by_id) for p in exact],
                     hovertemplate="%{text}<extra></extra>",
                 )
             )

@@ -47,7 +47,7 @@ from dashboard.charts.shared import (
     static_control,
 )
 from dashboard.charts.styles import company_colour
-from dashboard.charts.traces import band_trace, line_trace
+from dashboard.charts.traces import Sources, band_trace, line_trace
 from reports.formatting import format_percent
 from reports.models import Figure, ReportingPeriod
 from reports.vocabulary import REQUEST_TYPE_DEFINITIONS
@@ -72,7 +72,7 @@ def _company_series(spans: list[Span], rows: list[Row], point_of: Any) -> dict[s
     return {company: kept for company, points in series.items() if (kept := trimmed(points))}
 
 
-def _comparison_traces(series: dict[str, list[Point]], noun: str) -> list[go.BaseTraceType]:
+def _comparison_traces(series: dict[str, list[Point]], noun: str, by_id: Sources) -> list[go.BaseTraceType]:
     known = list(series)
     banded = [company for company, points in series.items() if any(p.status == "band" for p in points)]
     traces: list[go.BaseTraceType] = []
@@ -80,11 +80,18 @@ def _comparison_traces(series: dict[str, list[Point]], noun: str) -> list[go.Bas
         name, colour = points[0].span.company_name, company_colour(company, known)
         exact = any(point.status == "exact" for point in points)
         if exact:
-            traces.append(line_trace(name, points, colour=colour, noun=noun, legendgroup=company))
+            traces.append(line_trace(name, points, colour=colour, noun=noun, legendgroup=company, sources=by_id))
         # Side by side when several companies publish ranges, else as wide as the period they cover.
         group = company if len(banded) > 1 else None
         band = band_trace(
-            name, points, colour=colour, noun=noun, legendgroup=company, showlegend=not exact, offsetgroup=group
+            name,
+            points,
+            colour=colour,
+            noun=noun,
+            legendgroup=company,
+            showlegend=not exact,
+            offsetgroup=group,
+            sources=by_id,
         )
         if band is not None:
             traces.append(band)
@@ -108,7 +115,7 @@ def _comparison_rows(
             point.high,
             point.status,
             point.basis,
-            *source_cells(point, by_id),
+            *source_cells(point.source_ids, by_id),
         ]
         for points in series.values()
         for point in points
@@ -156,7 +163,7 @@ def requests_over_time(state: dict[str, str]) -> Chart:
         + "; ".join(f"{p.span.company_name} {p.text} in {p.span.label}" for p in ordered)
         + "."
         + _stale_sentence(series, latest),
-        figure=figure_json(_comparison_traces(series, noun_for(request_type, measure)), layout),
+        figure=figure_json(_comparison_traces(series, noun_for(request_type, measure), by_id), layout),
         columns=COMPARISON_COLUMNS,
         rows=_comparison_rows(series, jurisdiction, request_type, measure, by_id),
         notes=[*numbered(breaks), *_count_notes(series, request_type, summing=summing)],
@@ -270,15 +277,21 @@ def share_over_time(state: dict[str, str]) -> Chart:
         return empty_chart("share-over-time", state, message, subtitle, controls)
     latest = {company: p for company, points in series.items() if (p := latest_point(points))}
     leader, _ = _comparable_leader(latest)
+    sources, by_id = cited((p for points in series.values() for p in points), first=leader)
     figure = figure_json(
         [
-            line_trace(points[0].span.company_name, points, colour=company_colour(c, list(series)), legendgroup=c)
+            line_trace(
+                points[0].span.company_name,
+                points,
+                colour=company_colour(c, list(series)),
+                legendgroup=c,
+                sources=by_id,
+            )
             for c, points in sorted(series.items(), key=lambda item: item[1][0].span.company_name)
         ],
         base_layout(y_title="Some data handed over", percent=True),
     )
     ordered = sorted(latest.values(), key=point_size, reverse=True)
-    sources, by_id = cited((p for points in series.values() for p in points), first=leader)
     return Chart(
         slug="share-over-time",
         params=state,
@@ -294,7 +307,7 @@ def share_over_time(state: dict[str, str]) -> Chart:
             [
                 *_row_start(p, jurisdiction, request_type),
                 *("some-data-pct", p.value, p.base, p.status, p.basis),
-                *source_cells(p, by_id),
+                *source_cells(p.source_ids, by_id),
             ]
             for points in series.values()
             for p in points

@@ -61,6 +61,8 @@ COLUMNS = [
     Column("user_consent", "User consent"),
     Column("user_notified", "User notified"),
     Column("url", "Record page", "url"),
+    Column("source", "Sources"),
+    Column("source_url", "Source addresses", "url"),
 ]
 
 
@@ -107,7 +109,9 @@ def date_range_text(start: dt.date, end: dt.date) -> str:
 def _hover(item: EmergencyDisclosure) -> str:
     count = f"{item.count_text} disclosure{'s' if item.count != 1 else ''}"
     kind = "batch admitted in aggregate" if item.kind == EmergencyDisclosure.Kind.BATCH else "single event"
-    return f"<b>{item.title}</b><br>{date_range_text(item.date_start, item.date_end)}<br>{count} ({kind})"
+    sources = "; ".join(source.publisher or source.title for source in item.sources.all())
+    cited = f"<br>Source{'s' if len(item.sources.all()) > 1 else ''}: {sources}" if sources else ""
+    return f"<b>{item.title}</b><br>{date_range_text(item.date_start, item.date_end)}<br>{count} ({kind}){cited}"
 
 
 def timeline_figure(items: Sequence[EmergencyDisclosure]) -> dict[str, Any]:
@@ -292,6 +296,8 @@ def timeline_rows(items: Sequence[EmergencyDisclosure]) -> list[list[Any]]:
             item.get_user_consent_display(),
             item.get_user_notified_display(),
             settings.SITE_URL + item.get_absolute_url(),
+            "; ".join(source.title for source in item.sources.all()),
+            " ".join(source.url for source in item.sources.all()),
         ]
         for item in sorted(items, key=lambda d: (d.company.name, d.date_start, d.date_end, d.pk))
     ]

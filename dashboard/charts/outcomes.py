@@ -12,7 +12,7 @@ from dashboard.charts.company import COMPANY, OUTCOME_TYPE, SCOPE, Context, comp
 from dashboard.charts.frame import Chart, Column, Control, Option
 from dashboard.charts.labels import type_label
 from dashboard.charts.plotting import as_float, bar, base_layout, data_updated, figure_json, midpoint
-from dashboard.charts.points import BAND_TYPES, Row, Span, group, load_sources, rows_of, share_of
+from dashboard.charts.points import BAND_TYPES, Row, Span, group, load_sources, rows_of, share_of, source_cells
 from dashboard.charts.registry import ChartParamError, register
 from dashboard.charts.shared import (
     COMPARISON_COLUMNS,
@@ -23,8 +23,9 @@ from dashboard.charts.shared import (
     noun_for,
 )
 from dashboard.charts.styles import request_type_sort_key
+from dashboard.charts.traces import source_line
 from reports.formatting import format_number, format_percent, percent
-from reports.models import Figure
+from reports.models import Figure, SourceDocument
 
 #: Outcome measures drawn as stacked shares of requests: label, colour, pattern.
 OUTCOMES: dict[str, tuple[str, str, str]] = {
@@ -89,7 +90,9 @@ def company_outcomes(state: dict[str, str]) -> Chart:
         message = f"{context.name} publishes no outcome of demands {from_whom(jurisdiction)}{context.scope_phrase}."
         return empty_chart("company-outcomes", state, message, subtitle, controls)
     periods = group(by_type[(request_type,)], "start", "end")
-    traces, table, shares = _outcome_traces(context.spans, periods)
+    sources = load_sources(r.source_id for r in by_type[(request_type,)] if r.source_id)
+    by_id = {source.pk: source for source in sources}
+    traces, table, shares = _outcome_traces(context.spans, periods, by_id)
     figure = figure_json(traces, base_layout(y_title="Share of requests", percent=True, barmode="stack"))
     title, summary = _outcome_finding(context.name, noun, shares)
     return Chart(
@@ -104,7 +107,7 @@ def company_outcomes(state: dict[str, str]) -> Chart:
             [context.name, span.label, span.start, span.end, jurisdiction, request_type, *rest] for span, rest in table
         ],
         notes=OUTCOME_NOTES,
-        sources=load_sources(r.source_id for r in by_type[(request_type,)] if r.source_id),
+        sources=sources,
         data_updated=data_updated(),
         controls=controls,
         highlights=[share for _, share in shares[-1:]],
@@ -118,6 +121,8 @@ OUTCOME_COLUMNS = [
     Column("requests", "Of requests", "number"),
     Column("share_pct", "Share (%)", "number"),
     Column("basis", "How obtained"),
+    Column("source", "Source"),
+    Column("source_url", "Source address", "url"),
 ]
 OUTCOME_NOTES = [
     "Shares are computed from the counts the company publishes, with the number of requests as their base; "
@@ -175,8 +180,11 @@ def _default_outcome_type(drawable: dict[str, list[Any]], answered: list[str]) -
     return next(kind for kind in answered if last[kind] == newest)
 
 
-def _outcome_traces(spans: list[Span], periods: dict[Any, list[Row]]) -> tuple[list[go.Bar], list[Any], list[Any]]:
-    """Stacked bars of outcome shares per period, the table rows behind them and each period's share."""
+def _outcome_traces(
+    spans: list[Span], periods: dict[Any, list[Row]], by_id: dict[int, SourceDocument]
+) -> tuple[list[go.Bar], list[Any], list[Any]]:
+    """Stacked bars of outcome shares per period, the table rows behind them (each naming its documents) and each
+    period's share."""
     bars: dict[str, dict[str, list[Any]]] = {}
     table: list[Any] = []
     shares: list[Any] = []
@@ -193,14 +201,10 @@ def _outcome_traces(spans: list[Span], periods: dict[Any, list[Row]]) -> tuple[l
         for measure in drawn:
             count = measures[measure].value
             pct = percent(count, base)
-            _add_bar(
-                bars,
-                measure,
-                span,
-                pct,
-                f"{OUTCOMES[measure][0]}: {format_number(count)} of {format_number(base)} ({format_percent(pct)})",
-            )
-            table.append((span, [measure, count, base, pct, "computed from counts"]))
+            ids = _ids(measures[measure], requests)
+            text = f"{OUTCOMES[measure][0]}: {format_number(count)} of {format_number(base)} ({format_percent(pct)})"
+            _add_bar(bars, measure, span, pct, text + source_line(ids, by_id))
+            table.append((span, [measure, count, base, pct, "computed from counts", *source_cells(ids, by_id)]))
         if not drawn:
             for measure in ("some-data-pct", "content-disclosed-pct"):
                 given = measures.get(measure)
@@ -211,10 +215,17 @@ def _outcome_traces(spans: list[Span], periods: dict[Any, list[Row]]) -> tuple[l
                         + (f" of {format_number(base)}" if base else "")
                         + " (as published)"
                     )
-                    _add_bar(bars, measure, span, given.value, text)
-                    table.append((span, [measure, None, base, given.value, "the percentage the company publishes"]))
+                    ids = _ids(given, requests)
+                    _add_bar(bars, measure, span, given.value, text + source_line(ids, by_id))
+                    basis = "the percentage the company publishes"
+                    table.append((span, [measure, None, base, given.value, basis, *source_cells(ids, by_id)]))
                     break
     return [_outcome_bar(measure, data) for measure, data in bars.items()], table, shares
+
+
+def _ids(*rows: Row | None) -> tuple[int, ...]:
+    """The documents of the rows a bar is made of (an outcome and its base), each once."""
+    return tuple(dict.fromkeys(row.source_id for row in rows if row is not None and row.source_id))
 
 
 def _outcome_bar(measure: str, data: dict[str, list[Any]]) -> go.Bar:

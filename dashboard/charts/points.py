@@ -355,7 +355,7 @@ def cited(
     return ordered, {s.pk: s for s in ordered}
 
 
-def source_cells(point: Point, by_id: dict[int, SourceDocument]) -> list[str]:
-    """The point's documents for its table row: their titles, and their addresses (space-separated)."""
-    documents = [by_id[i] for i in point.source_ids if i in by_id]
+def source_cells(ids: Iterable[int], by_id: dict[int, SourceDocument]) -> list[str]:
+    """The documents ``ids`` for a table row: their titles, and their addresses (space-separated)."""
+    documents = [by_id[i] for i in ids if i in by_id]
     return ["; ".join(d.title for d in documents), " ".join(d.url for d in documents)]

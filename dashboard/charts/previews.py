@@ -14,6 +14,7 @@ import copy
 import hashlib
 import logging
 import os
+import re
 import shutil
 import tempfile
 import textwrap
@@ -149,10 +150,16 @@ def _forget_old_generations(generation: int) -> None:
 
 
 def image_figure(
-    figure: dict[str, Any], *, title: str, subtitle: str = "", source: Sequence[str] = ()
+    figure: dict[str, Any],
+    *,
+    title: str,
+    subtitle: str = "",
+    source: Sequence[str] = (),
+    notes: Sequence[str] = (),
 ) -> dict[str, Any]:
-    """A copy of a page's figure made to stand alone as a picture: the title, subtitle and source
-    lines drawn in (wrapped, since Plotly does not wrap), the legend on top, a fixed size, light colours."""
+    """A copy of a page's figure made to stand alone as a picture: the title, subtitle, the notes of its numbered
+    break markers and the source lines drawn in (wrapped, since Plotly does not wrap), the legend on top, a fixed
+    size, light colours."""
     fig = copy.deepcopy(figure)
     layout = fig.setdefault("layout", {})
     title_lines = textwrap.wrap(title, 78) or [""]
@@ -178,14 +185,15 @@ def image_figure(
     # The legend goes above the plot, under the subtitle: the bottom is the source's.
     layout["legend"] = {**(layout.get("legend") or {}), "orientation": "h", "x": 0, "xanchor": "left"}
     layout["legend"].update({"y": 1.02, "yanchor": "bottom"})
-    margin = {**(layout.get("margin") or {}), "l": 70, "r": MARGIN_X, "b": 120}
+    footer = [*(line for note in notes for line in textwrap.wrap(note, 170)), *source]
+    margin = {**(layout.get("margin") or {}), "l": 70, "r": MARGIN_X, "b": max(120, 84 + 17 * len(footer))}
     margin["t"] = header + (44 if legend else 16)
     layout["margin"] = margin
     layout["paper_bgcolor"], layout["plot_bgcolor"] = "#ffffff", "#ffffff"
     layout["font"] = {**(layout.get("font") or {}), "color": "#1d1d1f"}
-    if source:
+    if footer:
         note = {
-            "text": "<br>".join(_escape(line) for line in source),
+            "text": "<br>".join(_escape(line) for line in footer),
             "xref": "paper",
             "yref": "paper",
             "x": 0,
@@ -221,7 +229,9 @@ _answers_bad_states = chart_errors_answered(lambda request, message: plain_bad_r
 def chart_image(request: HttpRequest, slug: str, fmt: str) -> HttpResponse:
     """``/charts/<slug>.png|.svg?<state>``: the chart as a picture, drawn once per data generation."""
     chart = build_chart(slug, request.GET)
-    figure = image_figure(chart.figure, title=chart.title, subtitle=chart.subtitle, source=source_lines(chart))
+    figure = image_figure(
+        chart.figure, title=chart.title, subtitle=chart.subtitle, source=source_lines(chart), notes=break_notes(chart)
+    )
     key = f"{slug}?{chart.query_string()}"
     response = _rendered(lambda generation: cached_render(generation, key, fmt, figure), fmt)
     if response.status_code == 200:
@@ -289,6 +299,14 @@ def _rendered(draw: Callable[[int], bytes], fmt: str) -> HttpResponse:
         response["Cache-Control"] = "no-store"  # a CDN must not keep the outage
         return response
     return HttpResponse(data, content_type=FORMATS[fmt])
+
+
+def break_notes(chart: Chart) -> list[str]:
+    """The notes of the numbered markers a chart draws ("1. From H1 2016, …"): a picture carries them with it."""
+    return [note for note in chart.notes if BREAK_NOTE.match(note)]
+
+
+BREAK_NOTE = re.compile(r"^\d+\. ")
 
 
 def source_lines(chart: Chart) -> list[str]:

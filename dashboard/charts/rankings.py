@@ -14,7 +14,16 @@ from django.urls import reverse
 from dashboard.charts.company import COMPANY, SCOPE, Context, company_page
 from dashboard.charts.frame import Chart, Column, Control, Option
 from dashboard.charts.plotting import as_float, bar, base_layout, data_updated, figure_json
-from dashboard.charts.points import Point, Span, group, load_sources, rows_of, spans_of, total_point
+from dashboard.charts.points import (
+    Point,
+    Span,
+    cited,
+    group,
+    rows_of,
+    source_cells,
+    spans_of,
+    total_point,
+)
 from dashboard.charts.registry import ChartParamError, Param, register
 from dashboard.charts.shared import (
     TOTAL_TYPES,
@@ -22,7 +31,7 @@ from dashboard.charts.shared import (
     point_size,
 )
 from dashboard.charts.styles import company_colour
-from dashboard.charts.traces import hover
+from dashboard.charts.traces import Sources, hover
 from reports.formatting import format_number
 from reports.models import Figure, ReportingPeriod
 from reports.periods import period_label
@@ -84,6 +93,8 @@ RANKING_COLUMNS = [
     Column("value_max", "Range to", "number"),
     Column("status", "Status"),
     Column("basis", "How obtained"),
+    Column("source", "Source"),
+    Column("source_url", "Source address", "url"),
 ]
 
 
@@ -113,6 +124,8 @@ def ranking_chart(slug: str, state: dict[str, str], by_country: dict[str, dict[s
     """Horizontal bars: the governments with the most requests, each company's figure stacked."""
     top = sorted(by_country, key=lambda code: (-_size(by_country[code]), code))[:RANKING_SIZE]
     leader_points = sorted(by_country[top[0]].values(), key=point_size, reverse=True)
+    shown = [p for code in top for p in by_country[code].values()]
+    sources, by_id = cited(shown, first=leader_points[0])
     return Chart(
         slug=slug,
         params=state,
@@ -120,18 +133,19 @@ def ranking_chart(slug: str, state: dict[str, str], by_country: dict[str, dict[s
         + ", ".join(f"{format_number(point_size(p))} to {p.span.company_name}" for p in leader_points[:3]),
         subtitle=f"Requests for user data per government in {label}, top {len(top)}; each company's own figure.",
         summary=_ranking_summary(by_country, top, label),
-        figure=figure_json(_ranking_traces(by_country, top), _ranking_layout(len(top))),
+        figure=figure_json(_ranking_traces(by_country, top, by_id), _ranking_layout(len(top))),
         columns=RANKING_COLUMNS,
         rows=[
             [
                 *(rank, code, jurisdiction_name(code), p.span.company_name, p.span.label, p.span.start, p.span.end),
                 *(p.value, p.low, p.high, p.status, p.basis),
+                *source_cells(p.source_ids, by_id),
             ]
             for rank, code in enumerate(top, start=1)
             for p in sorted(by_country[code].values(), key=lambda p: p.span.company_name)
         ],
         notes=RANKING_NOTES,
-        sources=load_sources(i for code in top for p in by_country[code].values() for i in p.source_ids),
+        sources=sources,
         data_updated=data_updated(),
     )
 
@@ -149,7 +163,7 @@ def _size(points: dict[str, Point]) -> Decimal:
     return sum((point_size(p) for p in points.values()), Decimal(0))
 
 
-def _ranking_traces(by_country: dict[str, dict[str, Point]], top: list[str]) -> list[Any]:
+def _ranking_traces(by_country: dict[str, dict[str, Point]], top: list[str], by_id: Sources) -> list[Any]:
     """One bar trace per company, its figure for each government in the top, in the company's colour."""
     companies = sorted({slug for code in top for slug in by_country[code]})
     names = {s: next(p.span.company_name for c in top for k, p in by_country[c].items() if k == s) for s in companies}
@@ -165,7 +179,7 @@ def _ranking_traces(by_country: dict[str, dict[str, Point]], top: list[str]) -> 
                 base=None,
                 name=names[company],
                 text=[
-                    hover(f"{names[company]}: {jurisdiction_name(c)}", p, "requests")
+                    hover(f"{names[company]}: {jurisdiction_name(c)}", p, "requests", by_id)
                     for c, p in zip(shown, points, strict=True)
                 ],
                 hovertemplate="%{text}<extra></extra>",

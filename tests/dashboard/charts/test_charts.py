@@ -43,6 +43,18 @@ def test_a_national_security_band_is_drawn_as_a_range_from_its_minimum_to_its_ma
     assert not any(124.5 in (t.get("y") or []) for t in chart.figure["data"]), "a band is never drawn as its midpoint"
     assert chart.title == "Amazon reported 0–249 national-security demands in H1 2020 — a range, as U.S. law requires"
     assert chart.rows[0][7:11] == [None, Decimal(0), Decimal(249), "band"]
+    # A bar alone in its period says what it spans, so a 0–249 bar filling the plot never reads as "about 250".
+    assert (band["text"], band["textposition"]) == (["0–249"], "inside")
+    assert "a range: the exact number is not published" in band["hovertext"][0]
+
+
+def test_bands_side_by_side_leave_their_ranges_to_the_tooltip() -> None:
+    for slug in ("amazon", "apple"):
+        period = ReportingPeriodFactory(company=CompanyFactory(slug=slug, name=slug.title()), **half(2020, 1))
+        FigureFactory(period=period, request_type="national-security", value=None, value_min=0, value_max=249)
+    chart = build_chart("requests-over-time", {"type": "national-security"})
+    bands = [t for t in chart.figure["data"] if t["type"] == "bar"]
+    assert len(bands) == 2 and all(b["textposition"] == "none" and b["offsetgroup"] for b in bands)
 
 
 def test_a_band_in_a_line_of_exact_figures_is_a_shaded_range_and_a_gap_in_the_line() -> None:
@@ -327,3 +339,30 @@ def test_headlines_compare_the_latest_reports_and_never_rank_ranges(bundled_data
     # Google's share stopped being published for all requests years ago: the headline is of a recent report.
     assert "2012" not in share.title
     assert "a range, as U.S. law requires, not a count to rank" in bands.title
+
+
+def test_every_tooltip_names_the_document_of_its_own_point_in_every_chart_that_draws_figures() -> None:
+    """A journalist quoting from a tooltip cites the right document: each point's hover names its own source."""
+    company = amazon()
+    for number, title in ((1, "Report June 2020"), (2, "Report December 2020")):
+        period = ReportingPeriodFactory(company=company, source__title=title, **half(2020, number))
+        FigureFactory(period=period, request_type="subpoena", value=Decimal(100 * number))
+        FigureFactory(period=period, request_type="subpoena", measure="full-response", value=Decimal(50))
+        FigureFactory(period=period, jurisdiction="DE", request_type="subpoena", value=Decimal(7))
+    charts = [
+        build_chart("company-requests", {"company": "amazon"}),
+        build_chart("requests-over-time", {"type": "subpoena", "jurisdiction": "US"}),
+        build_chart("company-outcomes", {"company": "amazon", "type": "subpoena"}),
+        build_chart("countries-ranking", {"period": "2020-H2"}),
+    ]
+    for chart in charts:
+        texts = [text for t in chart.figure["data"] for text in (t.get("text") or []) if text]
+        assert texts, chart.slug
+        for text in texts:
+            expected = "Report June 2020" if "H1 2020" in text else "Report December 2020"
+            assert f"Source: {expected}" in text, (chart.slug, text)
+        columns = [column.key for column in chart.columns]
+        assert {"source", "source_url"} <= set(columns), chart.slug
+        for row in chart.rows:
+            cells = dict(zip(columns, row, strict=True))
+            assert cells["source"] in ("Report June 2020", "Report December 2020"), (chart.slug, cells)

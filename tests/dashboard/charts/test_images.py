@@ -212,3 +212,24 @@ def test_warming_draws_each_preview_width_once_and_keeps_what_is_on_disk(
 def test_warming_counts_a_preview_chromium_could_not_draw_and_goes_on(demo_chart: ChartSpec, settings: Any) -> None:
     settings.CHROMIUM_PATH = "/nonexistent/chromium"
     assert images.warm_previews([build_chart("demo", {})]) == {"drawn": 0, "kept": 0, "failed": 3}
+
+
+@pytest.mark.django_db
+def test_the_picture_explains_its_numbered_break_markers(client: Client, fake_renderer: list[Any]) -> None:
+    """A chart's markers 1, 2 … travel with their notes: a picture pasted elsewhere still says what changed."""
+    import datetime as dt
+
+    from tests.factories import CompanyFactory, FigureFactory, ReportingPeriodFactory
+
+    amazon = CompanyFactory(slug="amazon", name="Amazon")
+    for start, end in ((dt.date(2015, 1, 1), dt.date(2015, 5, 31)), (dt.date(2015, 6, 1), dt.date(2015, 12, 31))):
+        period = ReportingPeriodFactory(company=amazon, start=start, end=end)
+        FigureFactory(period=period, request_type="national-security", value=None, value_min=0, value_max=249)
+    chart = build_chart("company-national-security", {"company": "amazon"})
+    marker_notes = [note for note in chart.notes if note.startswith("1. ")]
+    assert marker_notes, chart.notes
+    assert client.get("/charts/company-national-security.png?company=amazon").status_code == 200
+    ((_, figure),) = fake_renderer
+    footer = figure["layout"]["annotations"][-1]["text"].split("<br>")
+    assert footer[0] == marker_notes[0] and footer[-1].startswith("Data Demands · ")
+    assert figure["layout"]["margin"]["b"] >= 84 + 17 * len(footer)

@@ -376,7 +376,7 @@ def test_the_registered_chart_keeps_drafts_out_of_its_csv(ring: Any) -> None:
     lines = chart.csv_text().splitlines()
     assert lines[0] == (
         "company,title,kind,date_start,date_end,count,count_text,requester,evidence,contested,data_disclosed,basis,"
-        "warrant,user_consent,user_notified,url"
+        "warrant,user_consent,user_notified,url,source,source_url"
     )
     assert len(lines) == 2 and "Public record" in lines[1] and ",11," in lines[1]
     assert chart.permalink().startswith("/emergency-disclosures/?company=ring&year=&requester=&evidence=&")
