@@ -206,42 +206,7 @@ def schemas() -> dict[str, Any]:
                 "source": "The document the period's figures come from.",
             },
         ),
-        "Figure": _object(
-            {
-                **key,
-                "kind": {"type": "string", "enum": list(api.FIGURE_KINDS)},
-                "value": _nullable(number),
-                "value_min": _nullable(number),
-                "value_max": _nullable(number),
-                "unit": {"type": "string", "enum": ["count", "percent"]},
-                "note": STRING,
-                "source_url": _nullable(URI),
-                "source_kind": _nullable({"type": "string", "enum": SOURCE_KINDS}),
-                "report_url": URI,
-            },
-            FIGURE_FIELD_DESCRIPTIONS,
-            # The kind says which numbers are present: never a value and a band, never zero for "not reported".
-            oneOf=[
-                _figure_kind("exact", "number", "null"),
-                _figure_kind("band", "null", "number"),
-                _figure_kind("not-reported", "null", "null"),
-            ],
-        ),
-        "ComputedFigure": _object(
-            {
-                **key,
-                "kind": {"type": "string", "enum": ["exact", "band"]},
-                "value": _nullable(number),
-                "value_min": _nullable(number),
-                "value_max": _nullable(number),
-                "unit": {"type": "string", "enum": ["count"]},
-                "computation": {"type": "string", "enum": list(api.COMPUTATIONS)},
-                "method": STRING,
-                "source_urls": {"type": "array", "items": URI},
-            },
-            COMPUTED_FIELD_DESCRIPTIONS,
-            oneOf=[_figure_kind("exact", "number", "null"), _figure_kind("band", "null", "number")],
-        ),
+        **_figure_schemas(key, number),
         "EmergencyDisclosure": _object(
             {
                 "id": {"type": "integer"},
@@ -286,6 +251,48 @@ def schemas() -> dict[str, Any]:
                 },
             },
             {"documentation": "The /data/ page: downloads, examples, licence, how to cite."},
+        ),
+    }
+
+
+def _figure_schemas(key: dict[str, Any], number: dict[str, Any]) -> dict[str, Any]:
+    """A published figure and a computed one: the same natural key, different value columns."""
+    return {
+        "Figure": _object(
+            {
+                **key,
+                "kind": {"type": "string", "enum": list(api.FIGURE_KINDS)},
+                "value": _nullable(number),
+                "value_min": _nullable(number),
+                "value_max": _nullable(number),
+                "unit": {"type": "string", "enum": ["count", "percent"]},
+                "note": STRING,
+                "source_url": _nullable(URI),
+                "source_kind": _nullable({"type": "string", "enum": SOURCE_KINDS}),
+                "report_url": URI,
+            },
+            FIGURE_FIELD_DESCRIPTIONS,
+            # The kind says which numbers are present: never a value and a band, never zero for "not reported".
+            oneOf=[
+                _figure_kind("exact", "number", "null"),
+                _figure_kind("band", "null", "number"),
+                _figure_kind("not-reported", "null", "null"),
+            ],
+        ),
+        "ComputedFigure": _object(
+            {
+                **key,
+                "kind": {"type": "string", "enum": ["exact", "band"]},
+                "value": _nullable(number),
+                "value_min": _nullable(number),
+                "value_max": _nullable(number),
+                "unit": {"type": "string", "enum": ["count"]},
+                "computation": {"type": "string", "enum": list(api.COMPUTATIONS)},
+                "method": STRING,
+                "source_urls": {"type": "array", "items": URI},
+            },
+            COMPUTED_FIELD_DESCRIPTIONS,
+            oneOf=[_figure_kind("exact", "number", "null"), _figure_kind("band", "null", "number")],
         ),
     }
 
