@@ -7,6 +7,7 @@ year earlier, and one click to the archived document that proves it.
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import mimetypes
 from dataclasses import dataclass, field
 from pathlib import PurePath
@@ -15,7 +16,7 @@ from urllib.parse import urlencode
 
 from django import forms
 from django.core.paginator import EmptyPage, Page, PageNotAnInteger, Paginator
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import get_object_or_404, render
 from django.views.decorators.http import require_safe
 
@@ -43,6 +44,8 @@ SOURCES_PER_PAGE = 50
 CORRECTIONS_PER_PAGE = 25
 #: Up to this many figures a report lists each one with its note; above it, only those with a note.
 FULL_FIGURE_LIST = 60
+
+log = logging.getLogger(__name__)
 
 
 class BadParameters(Exception):
@@ -319,12 +322,19 @@ def source(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_safe
 @cached_public()
-def source_archive(request: HttpRequest, pk: int) -> FileResponse:
-    """Our archived copy of a public document, always as a download: an archived HTML page must not run here."""
+def source_archive(request: HttpRequest, pk: int) -> HttpResponseBase:
+    """Our archived copy of a public document, always as a download: an archived HTML page must not run here.
+    A copy the record names but storage has lost is a 404 that says so and gives the company's address."""
     document = get_object_or_404(SourceDocument.objects.public().exclude(archive=""), pk=pk)
     name = archive_filename(document)
     content_type = document.content_type or mimetypes.guess_type(name)[0] or "application/octet-stream"
-    response = FileResponse(document.archive.open("rb"), as_attachment=True, filename=name, content_type=content_type)
+    try:
+        handle = document.archive.open("rb")
+    except FileNotFoundError:
+        log.error("archived copy of source %s is missing from storage: %s", document.pk, document.archive.name)
+        context = {"document": document}
+        return render(request, "provenance/archive_missing.html", context, status=404)
+    response = FileResponse(handle, as_attachment=True, filename=name, content_type=content_type)
     response["Content-Security-Policy"] = "sandbox; default-src 'none'; frame-ancestors 'none'"
     return response
 

@@ -497,6 +497,21 @@ def test_the_archived_copy_downloads_with_its_content_type_and_file_name(
     assert document.sha256 in page and f'href="/sources/{document.pk}/archive"' in page
 
 
+def test_an_archived_copy_lost_from_storage_is_a_404_in_words_with_the_company_s_address(
+    client: Client, settings: Any, tmp_path: Any
+) -> None:
+    settings.MEDIA_ROOT = tmp_path
+    document = SourceDocumentFactory(
+        archive=ContentFile(b"%PDF-1.4 lost", name="lost.pdf"), url="https://www.amazon.com/report.pdf"
+    )
+    ReportingPeriodFactory(source=document)
+    document.archive.storage.delete(document.archive.name)
+    response = get(client, f"/sources/{document.pk}/archive")
+    assert response.status_code == 404
+    page = text_of(response.content.decode())
+    assert "Our copy of this document is missing" in page and "https://www.amazon.com/report.pdf" in page
+
+
 def test_a_document_without_an_archived_copy_has_no_download(client: Client) -> None:
     document = SourceDocumentFactory()
     ReportingPeriodFactory(source=document)
