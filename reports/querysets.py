@@ -172,12 +172,8 @@ class SourceDocumentQuerySet(models.QuerySet["SourceDocument"]):
 
     def for_sources_page(self, *, company: str = "", kind: str = "", text: str = "") -> SourceDocumentQuerySet:
         """Public documents matching the sources page's filters, newest first, each with how many published
-        periods, figures (its own or its period's) and disclosures it backs."""
-        EmergencyDisclosure, Figure, ReportingPeriod = (
-            model("EmergencyDisclosure"),
-            model("Figure"),
-            model("ReportingPeriod"),
-        )
+        periods and disclosures it backs (figures: ``FigureQuerySet.backed_counts`` for a page of them)."""
+        EmergencyDisclosure, ReportingPeriod = (model("EmergencyDisclosure"), model("ReportingPeriod"))
 
         queryset = self.public()
         if company:
@@ -186,14 +182,10 @@ class SourceDocumentQuerySet(models.QuerySet["SourceDocument"]):
             queryset = queryset.filter(kind=kind)
         if text:
             queryset = queryset.filter(Q(title__icontains=text) | Q(publisher__icontains=text) | Q(url__icontains=text))
-        figures = Figure.objects.published().filter(
-            Q(source=OuterRef("pk")) | Q(source__isnull=True, period__source=OuterRef("pk"))
-        )
         return queryset.annotate(
             backed_periods=_SubqueryCount(
                 ReportingPeriod.objects.published().filter(source=OuterRef("pk")).order_by().values("pk")
             ),
-            backed_figures=_SubqueryCount(figures.order_by().values("pk")),
             backed_disclosures=_SubqueryCount(
                 EmergencyDisclosure.objects.published().filter(sources=OuterRef("pk")).order_by().values("pk")
             ),
@@ -308,6 +300,22 @@ class ReportingPeriodQuerySet(models.QuerySet["ReportingPeriod"]):
 
 
 class FigureQuerySet(models.QuerySet["Figure"]):
+    def backed_counts(self, source_ids: Iterable[int]) -> dict[int, int]:
+        """How many published figures each document backs, by its own citation or its period's: two grouped
+        queries through the indexes. (One correlated OR per document scanned every figure: 8 s, then 30.)"""
+        ids = list(source_ids)
+        published = self.published().order_by()
+        own = published.filter(source__in=ids).values_list("source").annotate(n=Count("pk"))
+        inherited = (
+            published.filter(source__isnull=True, period__source__in=ids)
+            .values_list("period__source")
+            .annotate(n=Count("pk"))
+        )
+        counts = dict.fromkeys(ids, 0)
+        for source_id, number in [*own, *inherited]:
+            counts[source_id] += number
+        return counts
+
     def published(self) -> FigureQuerySet:
         return self.filter(period__status=PUBLISHED)
 

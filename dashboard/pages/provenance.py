@@ -303,6 +303,9 @@ def sources(request: HttpRequest) -> HttpResponse:
         page = _page(request, SourceDocument.objects.for_sources_page(**form.lookups()), SOURCES_PER_PAGE)
     except BadParameters as error:
         return _bad_request(request, error, back="/sources/", back_label="Show every source")
+    counts = Figure.objects.backed_counts(document.pk for document in page)
+    for document in page:
+        document.backed_figures = counts[document.pk]
     filters = {k: v for k, v in form.cleaned_data.items() if v}
     context = {"form": form, "page": page, "filters": filters, "query": urlencode(filters)}
     return render(request, "provenance/sources.html", context)
