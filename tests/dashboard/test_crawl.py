@@ -40,8 +40,20 @@ def internal_links(html: str) -> set[str]:
     return found
 
 
+@pytest.fixture
+def quick_pictures(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Chart pictures answer without Chromium drawing each one (tests/dashboard/charts/test_images.py draws
+    them for real): the crawl checks that every link answers, not kaleido's speed."""
+    from dashboard.charts import previews
+
+    def render(figure: dict[str, object], fmt: str, **size: int) -> bytes:
+        return b"\x89PNG\r\n\x1a\ncrawl" if fmt == "png" else b'<svg xmlns="http://www.w3.org/2000/svg"/>'
+
+    monkeypatch.setattr(previews, "render_figure", render)
+
+
 def test_every_internal_link_two_levels_from_the_home_page_answers_get_and_head(
-    client: Client, bundled_data: None
+    client: Client, bundled_data: None, quick_pictures: None
 ) -> None:
     seen: dict[str, int] = {}
     level = {"/"}
