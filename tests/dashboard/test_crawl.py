@@ -4,6 +4,7 @@ HEAD with 200 on the bundled dataset of real figures. A link the site offers is 
 from __future__ import annotations
 
 from html.parser import HTMLParser
+from pathlib import Path
 from urllib.parse import urldefrag, urlsplit
 
 import pytest
@@ -41,7 +42,7 @@ def internal_links(html: str) -> set[str]:
 
 
 @pytest.fixture
-def quick_pictures(monkeypatch: pytest.MonkeyPatch) -> None:
+def quick_pictures(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     """Chart pictures answer without Chromium drawing each one (tests/dashboard/charts/test_images.py draws
     them for real): the crawl checks that every link answers, not kaleido's speed."""
     from dashboard.charts import previews
@@ -50,6 +51,8 @@ def quick_pictures(monkeypatch: pytest.MonkeyPatch) -> None:
         return b"\x89PNG\r\n\x1a\ncrawl" if fmt == "png" else b'<svg xmlns="http://www.w3.org/2000/svg"/>'
 
     monkeypatch.setattr(previews, "render_figure", render)
+    # Kept apart from the real pictures other tests draw for the same data generation.
+    monkeypatch.setattr(previews, "image_dir", lambda generation: tmp_path / str(generation))
 
 
 def test_every_internal_link_two_levels_from_the_home_page_answers_get_and_head(
