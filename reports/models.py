@@ -526,11 +526,28 @@ class EmergencyStatement(models.Model):
 
 
 class DataFeed(models.Model):
-    """Where a refresh fetches a company's published document from, and what it saw last time."""
+    """Where a refresh fetches a company's published documents from, and what it saw last time: one document
+    (or a zip of documents) at a fixed address, or a page whose links to report documents are discovered."""
+
+    class Kind(models.TextChoices):
+        DOCUMENT = "document", "One document, or a zip of documents, at this address"
+        PAGE = "page", "A page linking to report documents: discover and import each new one"
 
     name = models.CharField(max_length=200)
     company = models.ForeignKey(Company, on_delete=models.PROTECT, related_name="feeds")
     url = models.URLField(max_length=1000)
+    kind = models.CharField(max_length=10, choices=Kind.choices, default=Kind.DOCUMENT)
+    link_types = models.CharField(
+        max_length=100,
+        blank=True,
+        default="pdf, csv, xlsx, zip",
+        help_text="Page feeds: the file types of the links to follow, by the address's ending (e.g. pdf, zip).",
+    )
+    link_pattern = models.CharField(
+        max_length=300,
+        blank=True,
+        help_text="Page feeds: a regular expression a link's address must contain (case ignored); empty: any.",
+    )
     format = models.CharField(
         max_length=30, help_text="Importer format; empty means detect from the content.", blank=True
     )
@@ -561,6 +578,10 @@ class ImportRun(models.Model):
         FAILED = "failed", "Failed"
 
     feed = models.ForeignKey(DataFeed, null=True, blank=True, on_delete=models.SET_NULL, related_name="runs")
+    #: The run this one is part of: a refresh of a page (one run per document found) or a zip (one per member).
+    parent = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.CASCADE, related_name="parts", verbose_name="part of"
+    )
     source = models.ForeignKey(SourceDocument, null=True, blank=True, on_delete=models.SET_NULL, related_name="runs")
     filename = models.CharField(max_length=300, blank=True)
     format = models.CharField(max_length=30, blank=True)
@@ -592,6 +613,28 @@ class ImportRun(models.Model):
         if not self.finished_at:
             return None
         return (self.finished_at - self.started_at).total_seconds()
+
+
+class DiscoveredDocument(models.Model):
+    """A report document a page feed found linked from the company's page: what it fetched last and the run that
+    imported it, so that a later refresh asks for it only conditionally and staff can review what it brought."""
+
+    feed = models.ForeignKey(DataFeed, on_delete=models.CASCADE, related_name="documents")
+    url = models.URLField(max_length=1000)
+    filename = models.CharField(max_length=300, blank=True)
+    found_at = models.DateTimeField(auto_now_add=True)
+    etag = models.CharField(max_length=300, blank=True, editable=False)
+    last_modified = models.CharField(max_length=100, blank=True, editable=False)
+    sha256 = models.CharField(max_length=64, blank=True, editable=False)
+    #: The last run that fetched changed bytes (succeeded, or failed: then it is fetched in full again).
+    run = models.ForeignKey(ImportRun, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+
+    class Meta:
+        ordering = ["-found_at", "-id"]
+        constraints = [models.UniqueConstraint(fields=["feed", "url"], name="reports_discovereddocument_unique_url")]
+
+    def __str__(self) -> str:
+        return self.filename or self.url
 
 
 class ImporterAlias(models.Model):
