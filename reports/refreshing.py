@@ -257,7 +257,10 @@ def _finish_parts(run: ImportRun, parts: list[ImportRun], *, found: int, noun: s
     imported = [part for part in parts if part.outcome == ImportRun.Outcome.SUCCEEDED]
     for name in ("created", "updated", "unchanged", "rejected"):
         setattr(run, name, sum(getattr(part, name) for part in parts))
-    run.errors = [f"{part.filename}: {part.message}" for part in failed]
+    run.errors = [
+        part.message if part.message.startswith(part.filename) else f"{part.filename}: {part.message}"
+        for part in failed
+    ]
     plural = "s" if found != 1 else ""
     said = [f"{len(imported)} imported"] + ([f"{len(failed)} failed"] if failed else [])
     said.append(f"{found - len(imported) - len(failed)} unchanged")
