@@ -567,6 +567,14 @@ class DataFeed(models.Model):
     def __str__(self) -> str:
         return self.name
 
+    def clean(self) -> None:
+        from reports.discovery import LinkRules, RuleError
+
+        try:
+            LinkRules.parse(self.link_types, self.link_pattern)
+        except RuleError as error:
+            raise ValidationError({"link_pattern": str(error)}) from None
+
 
 class ImportRun(models.Model):
     """What one import did: a refresh of a feed, a staff upload or a command-line import."""
@@ -635,6 +643,14 @@ class DiscoveredDocument(models.Model):
 
     def __str__(self) -> str:
         return self.filename or self.url
+
+    def periods(self) -> models.QuerySet[ReportingPeriod]:
+        """The periods the document's last run recorded or gave figures to (a zip's: those of its files)."""
+        if self.run_id is None:
+            return ReportingPeriod.objects.none()
+        sources = SourceDocument.objects.filter(Q(runs=self.run_id) | Q(runs__parent=self.run_id))
+        found = Q(source__in=sources) | Q(figures__source__in=sources)
+        return ReportingPeriod.objects.filter(pk__in=ReportingPeriod.objects.filter(found).values("pk"))
 
 
 class ImporterAlias(models.Model):

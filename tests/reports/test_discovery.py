@@ -5,8 +5,12 @@ document link; a zip is one run with a part per member."""
 from __future__ import annotations
 
 import hashlib
+from pathlib import Path
 
 import pytest
+from django.contrib.auth.models import User
+from django.test import Client
+from django.urls import reverse
 
 from reports import refreshing
 from reports.discovery import LinkRules, RuleError, find_links
@@ -18,6 +22,8 @@ from tests.reports.test_fetching import GOOD, URL, FeedServer, Response, canonic
 from tests.reports.test_refresh import published_state
 
 feed_server = served.feed_server
+
+FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
 
 pytestmark = pytest.mark.django_db
 
@@ -152,3 +158,62 @@ def test_an_unsafe_zip_is_refused_whole_and_changes_nothing(feed_server: FeedSer
     assert run.outcome == "failed" and "leads outside it ('../evil.csv')" in run.message
     assert not run.parts.exists()
     assert published_state() == before
+
+
+# --- Staff review what a page feed found ---------------------------------------------------------
+
+
+@pytest.fixture
+def staff(client: Client) -> Client:
+    client.force_login(User.objects.create_superuser("editor", "editor@example.org", "a long enough password"))
+    return client
+
+
+@pytest.fixture
+def meta_feed(feed_server: FeedServer) -> DataFeed:
+    return meta_feed_at(feed_server)
+
+
+def meta_feed_at(feed_server: FeedServer) -> DataFeed:
+    """A page linking one of Meta's own CSVs (a sample of the real file)."""
+    report = FIXTURES / "meta" / "PRPL-Facebook-Government-Report-2013_H1-sample.csv"
+    feed_server.documents["/meta/"] = page(f"/meta/{report.name}")
+    feed_server.documents[f"/meta/{report.name}"] = document(report.read_bytes())
+    return DataFeed.objects.create(
+        name="Meta reports",
+        company=CompanyFactory(slug="meta", name="Meta"),
+        url=feed_server.url("/meta/"),
+        kind=DataFeed.Kind.PAGE,
+        link_types="csv",
+    )
+
+
+def test_staff_see_the_documents_found_review_their_drafts_and_publish_them(meta_feed: DataFeed, staff: Client) -> None:
+    run = refresh(meta_feed)
+    assert run.outcome == "succeeded", run.message
+    document = DiscoveredDocument.objects.get()
+    listing = staff.get(reverse("admin:reports_discovereddocument_changelist")).content.decode()
+    assert "PRPL-Facebook-Government-Report-2013_H1-sample.csv" in listing and "Meta" in listing
+    assert "<strong>1 draft</strong> awaiting review</a>, 0 published" in listing
+    feed_page = staff.get(reverse("admin:reports_datafeed_change", args=[meta_feed.pk])).content.decode()
+    assert "1 document found on the page: review them" in feed_page
+    assert "Discovery (page feeds)" in feed_page
+    run_page = staff.get(reverse("admin:reports_importrun_change", args=[run.pk])).content.decode()
+    assert "PRPL-Facebook-Government-Report-2013_H1-sample.csv" in run_page and f"{run.created} created" in run_page
+    response = staff.post(
+        reverse("admin:reports_discovereddocument_changelist"),
+        {"action": "publish", "_selected_action": [document.pk]},
+        follow=True,
+    )
+    assert "Published 1 period." in response.content.decode()
+    assert set(ReportingPeriod.objects.values_list("status", flat=True)) == {"published"}
+    assert "1 published" in staff.get(reverse("admin:reports_discovereddocument_changelist")).content.decode()
+
+
+def test_a_feed_with_an_invalid_link_pattern_is_refused_in_the_admin(staff: Client) -> None:
+    company = CompanyFactory(slug="amazon", name="Amazon")
+    form = {"name": "Amazon", "company": company.pk, "url": "https://example.com/", "kind": "page"}
+    form |= {"link_types": "pdf", "link_pattern": "(", "format": ""}
+    response = staff.post(reverse("admin:reports_datafeed_add"), form)
+    assert "is not a valid regular expression" in response.content.decode()
+    assert not DataFeed.objects.exists()
