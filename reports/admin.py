@@ -350,10 +350,9 @@ class DataFeedAdmin(admin.ModelAdmin):
 
     @admin.display(description="Recent runs")
     def recent_runs(self, obj: DataFeed) -> SafeString | str:
-        runs = (
-            obj.runs.filter(parent__isnull=True).order_by("-started_at", "-id") if obj.pk else ImportRun.objects.none()
-        )
-        runs = list(runs[: self.recent_run_count])
+        if not obj.pk:
+            return "No run yet."
+        runs = list(obj.runs.filter(parent__isnull=True).order_by("-started_at", "-id")[: self.recent_run_count])
         if not runs:
             return "No run yet."
         rows = format_html_join(
@@ -432,8 +431,8 @@ class DiscoveredDocumentAdmin(admin.ModelAdmin):
         try:
             count = services.publish_periods(
                 periods=periods,
-                user=request.user,
-                reason=f"reviewed and published from {names}",  # type: ignore[arg-type]
+                user=request.user,  # type: ignore[arg-type]
+                reason=f"reviewed and published from {names}",
             )
         except DocumentError as error:
             self.message_user(request, f"Nothing was published: {error.message}.", messages.ERROR)
