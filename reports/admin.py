@@ -304,7 +304,7 @@ class DataFeedAdmin(admin.ModelAdmin):
         ("What it found and did", {"fields": ("documents_found", "recent_runs")}),
     )
     readonly_fields = ("etag", "last_modified", "last_sha256", "last_checked_at", "documents_found", "recent_runs")
-    actions = ["run_now"]
+    actions = ["run_now", "enable", "disable"]
     recent_run_count = 10
 
     def formfield_for_dbfield(self, db_field: Any, request: HttpRequest, **kwargs: Any) -> Any:
@@ -330,6 +330,16 @@ class DataFeedAdmin(admin.ModelAdmin):
             "each run appears on its feed's page and under Import runs.",
             messages.SUCCESS,
         )
+
+    @admin.action(description="Enable the selected feeds (refreshed by the scheduled refresh from now on)")
+    def enable(self, request: HttpRequest, queryset: QuerySet[DataFeed]) -> None:
+        count = queryset.filter(enabled=False).update(enabled=True)
+        self.message_user(request, f"Enabled {count} feed{'s' if count != 1 else ''}.", messages.SUCCESS)
+
+    @admin.action(description="Disable the selected feeds")
+    def disable(self, request: HttpRequest, queryset: QuerySet[DataFeed]) -> None:
+        count = queryset.filter(enabled=True).update(enabled=False)
+        self.message_user(request, f"Disabled {count} feed{'s' if count != 1 else ''}.", messages.SUCCESS)
 
     @admin.display(description="Runs")
     def runs_link(self, obj: DataFeed) -> SafeString:

@@ -9,7 +9,9 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
+from django.contrib.auth.models import User
 from django.test import Client
+from django.urls import reverse
 
 from reports import bulk, bundled, services
 from reports.models import DataFeed, Figure, ImportRun, ReportingPeriod, SourceDocument
@@ -258,3 +260,15 @@ def test_the_default_feeds_are_created_disabled_once_and_never_reset() -> None:
     assert bulk.add_default_feeds(rows=default_feed_rows()) == 0
     google.refresh_from_db()
     assert (google.enabled, google.link_pattern) == (True, "changed by staff")
+
+
+@pytest.mark.django_db
+def test_staff_enable_every_default_feed_with_one_action(client: Client) -> None:
+    bulk.add_default_feeds(rows=default_feed_rows())
+    client.force_login(User.objects.create_superuser("editor", "editor@example.org", "a long enough password"))
+    ids = list(DataFeed.objects.values_list("pk", flat=True))
+    response = client.post(
+        reverse("admin:reports_datafeed_changelist"), {"action": "enable", "_selected_action": ids}, follow=True
+    )
+    assert "Enabled 6 feeds." in response.content.decode()
+    assert DataFeed.objects.filter(enabled=True).count() == 6
