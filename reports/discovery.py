@@ -6,6 +6,7 @@ regular expression the link's address must contain. Nothing here fetches or touc
 
 from __future__ import annotations
 
+import ipaddress
 import re
 from dataclasses import dataclass
 from html.parser import HTMLParser
@@ -58,7 +59,7 @@ def find_links(html: bytes, *, base_url: str, rules: LinkRules) -> list[Link]:
     found: dict[str, Link] = {}
     for href in collector.hrefs:
         url = _absolute(href, base_url)
-        if url and url not in found and rules.accepts(url):
+        if url and url not in found and rules.accepts(url) and not _reaches_inside(url, base_url):
             found[url] = Link(url=url, filename=PurePosixPath(unquote(urlsplit(url).path)).name)
     return list(found.values())
 
@@ -69,6 +70,21 @@ def _absolute(href: str, base_url: str) -> str:
     if parts.scheme not in ("http", "https") or not parts.netloc:
         return ""
     return urlunsplit((parts.scheme, parts.netloc, parts.path, parts.query, ""))
+
+
+def _reaches_inside(url: str, base_url: str) -> bool:
+    """A public page's link to a private, loopback or link-local address (the worker's own network): not
+    followed. A page served from such an address itself (a test, an intranet mirror) may link to its own host."""
+    host = urlsplit(url).hostname or ""
+    if host == (urlsplit(base_url).hostname or ""):
+        return False
+    if host == "localhost" or host.endswith((".localhost", ".local", ".internal")):
+        return True
+    try:
+        address = ipaddress.ip_address(host)
+    except ValueError:
+        return False
+    return not address.is_global
 
 
 class _Anchors(HTMLParser):

@@ -44,7 +44,7 @@ def etag(body: bytes) -> str:
     return '"' + hashlib.sha256(body).hexdigest()[:16] + '"'
 
 
-def test_links_are_found_by_type_and_pattern_resolved_against_the_page() -> None:
+def test_links_are_found_by_type_and_pattern_resolved_against_the_page_never_into_private_networks() -> None:
     html = b"""<a href="/r/Report_2019.pdf">a</a> <a href='Report_2020.PDF#page=2'>b</a>
     <a href="https://cdn.example/other.pdf">c</a> <a href="/r/Report_2019.pdf">again</a>
     <a href="/r/Report.csv">csv</a> <a href="mailto:x@example.org">m</a> <a>none</a>"""
@@ -55,6 +55,11 @@ def test_links_are_found_by_type_and_pattern_resolved_against_the_page() -> None
         ("https://example.com/r/Report_2020.PDF", "Report_2020.PDF"),
     ]
     assert rules.describe() == "pdf links matching 'report_'"
+    inside = b"""<a href="http://127.0.0.1/r/Report_1.pdf">a</a> <a href="http://169.254.169.254/Report_2.pdf">b</a>
+    <a href="http://localhost/Report_3.pdf">c</a> <a href="http://10.0.0.5/Report_4.pdf">d</a>"""
+    assert find_links(inside, base_url="https://example.com/", rules=rules) == []
+    own = find_links(inside, base_url="http://127.0.0.1/r/", rules=rules)
+    assert [link.url for link in own] == ["http://127.0.0.1/r/Report_1.pdf"]
     with pytest.raises(RuleError, match="not a valid regular expression"):
         LinkRules.parse("pdf", "(")
 
