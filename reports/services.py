@@ -86,14 +86,8 @@ def import_document(
     ``parent``: the run of the page or zip this document came from (its run is one part of that one)."""
     digest = hashlib.sha256(data).hexdigest()
     fail_interrupted_runs()
-    run = ImportRun.objects.create(
-        feed=feed,
-        parent=parent,
-        filename=PurePath(filename).name,
-        triggered_by=triggered_by,
-        payload_sha256=digest,
-        format=fmt or "",
-    )
+    names = {"filename": PurePath(filename).name, "triggered_by": triggered_by, "format": fmt or ""}
+    run = ImportRun.objects.create(feed=feed, parent=parent, payload_sha256=digest, **names)
     written: list[str] = []  # archive files this attempt wrote: removed again unless their row committed
     try:
         # Checked again under the locks below; this first look spares parsing a document already imported.
