@@ -156,7 +156,8 @@ def _import_bundle(
 def _refresh_page(
     feed: DataFeed, fetched: fetching.FetchResult, *, digest: str, unchanged: bool, triggered_by: str
 ) -> ImportRun:
-    """One run for the page, with one part per linked document whose bytes changed (new ones first of all).
+    """One run for the page, with one part per linked document whose bytes changed (a new one, or a known one
+    re-published at its address).
 
     An unchanged page still has its known documents asked for conditionally: a company re-publishes a zip at
     the same address. A page on which the feed's rules find no link is a failed run: it changed shape."""
@@ -193,15 +194,21 @@ def _refresh_document(
         fetched = fetching.fetch(
             link.url, etag=known.etag if known else "", last_modified=known.last_modified if known else ""
         )
-    except fetching.FetchError as error:
+    except Exception as error:
+        # A 404 or a timeout fails this document's part (tried again next refresh), not the whole page.
+        if not isinstance(error, fetching.FetchError):
+            log.exception("fetching %s for feed %s failed", link.url, feed.pk)
+        message = (
+            error.message if isinstance(error, fetching.FetchError) else f"internal error while fetching: {error!r}"
+        )
         run = ImportRun.objects.create(
             feed=feed,
             parent=parent,
             filename=link.filename,
             triggered_by=triggered_by,
             outcome=ImportRun.Outcome.FAILED,
-            message=error.message,
-            errors=[error.message],
+            message=message,
+            errors=[message],
             finished_at=timezone.now(),
         )
         _remember(feed, link, run=run)

@@ -124,12 +124,14 @@ def test_a_page_whose_links_vanished_is_a_failed_run_that_says_so(page_feed: Dat
 def test_a_linked_document_that_fails_fails_the_page_run_and_is_tried_again(
     page_feed: DataFeed, feed_server: FeedServer
 ) -> None:
-    feed_server.documents["/reports/"] = page("/docs/first.csv", "/docs/missing.csv")
-    run = refresh(page_feed)
+    feed_server.documents["/reports/"] = page("/docs/first.csv", "/docs/missing.csv", "/broken.csv")
+    run = refresh(page_feed)  # a server error on one document fails its part: no retry of the whole page
     assert run.outcome == "failed"
     assert "missing.csv: the server answered 404" in run.errors[0]
+    assert "broken.csv: the server answered 500" in run.errors[1]
     assert Figure.objects.count() == 6  # the good document imported all the same
     feed_server.documents["/docs/missing.csv"] = document(SECOND)
+    feed_server.documents["/reports/"] = page("/docs/first.csv", "/docs/missing.csv")
     assert [p.filename for p in refresh(page_feed).parts.all()] == ["missing.csv"]
 
 
