@@ -21,6 +21,7 @@ from reports.importers.base import TEACHABLE_KINDS, DocumentError
 from reports.models import (
     Company,
     DataFeed,
+    DiscoveredDocument,
     EmergencyDisclosure,
     EmergencyStatement,
     Figure,
@@ -286,12 +287,33 @@ class EmergencyDisclosureAdmin(SimpleHistoryAdmin):
 
 @admin.register(DataFeed)
 class DataFeedAdmin(admin.ModelAdmin):
-    list_display = ("name", "company", "format", "enabled", "last_checked_at", "runs_link")
-    list_filter = ("enabled", "company")
+    list_display = ("name", "company", "kind", "enabled", "publish_on_import", "last_checked_at", "runs_link")
+    list_filter = ("enabled", "kind", "company")
     search_fields = ("name", "url")
-    readonly_fields = ("etag", "last_modified", "last_sha256", "last_checked_at", "recent_runs")
-    actions = ["run_now"]
+    fieldsets = (
+        (None, {"fields": ("name", "company", "url", "kind", "enabled", "publish_on_import", "format")}),
+        (
+            "Discovery (page feeds)",
+            {
+                "fields": ("link_types", "link_pattern"),
+                "description": "Which links on the page are report documents. A zip is unpacked and each file "
+                "in it imported; a page on which no link matches fails its run.",
+            },
+        ),
+        ("Last fetched", {"fields": ("etag", "last_modified", "last_sha256", "last_checked_at")}),
+        ("What it found and did", {"fields": ("documents_found", "recent_runs")}),
+    )
+    readonly_fields = ("etag", "last_modified", "last_sha256", "last_checked_at", "documents_found", "recent_runs")
+    actions = ["run_now", "enable", "disable"]
     recent_run_count = 10
+
+    def formfield_for_dbfield(self, db_field: Any, request: HttpRequest, **kwargs: Any) -> Any:
+        if db_field.name == "format":
+            from reports.importers import format_choices
+
+            choices = [("", "Detect from the content"), *format_choices()]
+            return forms.ChoiceField(choices=choices, required=False, label="Importer", help_text=db_field.help_text)
+        return super().formfield_for_dbfield(db_field, request, **kwargs)
 
     @admin.action(description="Run the selected feeds now")
     def run_now(self, request: HttpRequest, queryset: QuerySet[DataFeed]) -> None:
@@ -309,14 +331,38 @@ class DataFeedAdmin(admin.ModelAdmin):
             messages.SUCCESS,
         )
 
+    @admin.action(description="Enable the selected feeds (refreshed by the scheduled refresh from now on)")
+    def enable(self, request: HttpRequest, queryset: QuerySet[DataFeed]) -> None:
+        count = queryset.filter(enabled=False).update(enabled=True)
+        self.message_user(request, f"Enabled {count} feed{'s' if count != 1 else ''}.", messages.SUCCESS)
+
+    @admin.action(description="Disable the selected feeds")
+    def disable(self, request: HttpRequest, queryset: QuerySet[DataFeed]) -> None:
+        count = queryset.filter(enabled=True).update(enabled=False)
+        self.message_user(request, f"Disabled {count} feed{'s' if count != 1 else ''}.", messages.SUCCESS)
+
     @admin.display(description="Runs")
     def runs_link(self, obj: DataFeed) -> SafeString:
-        url = reverse("admin:reports_importrun_changelist") + f"?feed__id__exact={obj.pk}"
+        url = reverse("admin:reports_importrun_changelist") + f"?feed__id__exact={obj.pk}&parent__isnull=True"
         return format_html('<a href="{}">runs</a>', url)
+
+    @admin.display(description="Documents found")
+    def documents_found(self, obj: DataFeed) -> SafeString | str:
+        if not obj.pk or obj.kind != DataFeed.Kind.PAGE:
+            return "Only a page feed discovers documents."
+        count = obj.documents.count()
+        if not count:
+            return "None yet: the first refresh reads the page."
+        url = reverse("admin:reports_discovereddocument_changelist") + f"?feed__id__exact={obj.pk}"
+        return format_html(
+            '<a href="{}">{} document{} found on the page: review them</a>', url, count, "s" * (count != 1)
+        )
 
     @admin.display(description="Recent runs")
     def recent_runs(self, obj: DataFeed) -> SafeString | str:
-        runs = list(obj.runs.order_by("-started_at", "-id")[: self.recent_run_count]) if obj.pk else []
+        if not obj.pk:
+            return "No run yet."
+        runs = list(obj.runs.filter(parent__isnull=True).order_by("-started_at", "-id")[: self.recent_run_count])
         if not runs:
             return "No run yet."
         rows = format_html_join(
@@ -337,8 +383,77 @@ class DataFeedAdmin(admin.ModelAdmin):
             "<table><thead><tr><th>Started</th><th>Outcome</th><th>Figures</th><th>Message and errors</th></tr>"
             '</thead><tbody>{}</tbody></table><p><a href="{}">All runs of this feed</a></p>',
             rows,
-            reverse("admin:reports_importrun_changelist") + f"?feed__id__exact={obj.pk}",
+            reverse("admin:reports_importrun_changelist") + f"?feed__id__exact={obj.pk}&parent__isnull=True",
         )
+
+
+@admin.register(DiscoveredDocument)
+class DiscoveredDocumentAdmin(admin.ModelAdmin):
+    """What page feeds found on the companies' pages: staff review what each brought and publish it."""
+
+    list_display = ("filename", "company", "found_at", "last_run", "review")
+    list_filter = ("feed__company", "feed")
+    search_fields = ("filename", "url")
+    list_select_related = ("feed__company", "run")
+    fields = ("feed", "url_link", "filename", "found_at", "last_run", "review", "etag", "last_modified", "sha256")
+    readonly_fields = fields
+    actions = ["publish"]
+
+    @admin.display(description="Company", ordering="feed__company__name")
+    def company(self, obj: DiscoveredDocument) -> str:
+        return obj.feed.company.name
+
+    @admin.display(description="Address")
+    def url_link(self, obj: DiscoveredDocument) -> SafeString:
+        return format_html('<a href="{}" rel="noreferrer">{}</a>', obj.url, obj.url)
+
+    @admin.display(description="Last import")
+    def last_run(self, obj: DiscoveredDocument) -> SafeString | str:
+        if obj.run is None:
+            return "Not imported"
+        url = reverse("admin:reports_importrun_change", args=[obj.run.pk])
+        return format_html('<a href="{}">{}</a>: {}', url, obj.run.get_outcome_display(), obj.run.message)
+
+    @admin.display(description="Periods to review")
+    def review(self, obj: DiscoveredDocument) -> SafeString | str:
+        statuses = list(obj.periods().values_list("status", flat=True))
+        if not statuses:
+            return "No period"
+        drafts = statuses.count(Status.DRAFT)
+        ids = ",".join(str(pk) for pk in obj.periods().values_list("pk", flat=True))
+        url = reverse("admin:reports_reportingperiod_changelist") + f"?id__in={ids}"
+        if not drafts:
+            return format_html('<a href="{}">{} published</a>', url, len(statuses))
+        return format_html(
+            '<a href="{}"><strong>{} draft{}</strong> awaiting review</a>, {} published',
+            url,
+            drafts,
+            "s" * (drafts != 1),
+            len(statuses) - drafts,
+        )
+
+    @admin.action(description="Publish the draft periods of the selected documents")
+    def publish(self, request: HttpRequest, queryset: QuerySet[DiscoveredDocument]) -> None:
+        periods = ReportingPeriod.objects.filter(
+            pk__in=[pk for document in queryset for pk in document.periods().values_list("pk", flat=True)]
+        )
+        names = ", ".join(document.filename for document in queryset)[:150]
+        try:
+            count = services.publish_periods(
+                periods=periods,
+                user=request.user,  # type: ignore[arg-type]
+                reason=f"reviewed and published from {names}",
+            )
+        except DocumentError as error:
+            self.message_user(request, f"Nothing was published: {error.message}.", messages.ERROR)
+            return
+        self.message_user(request, f"Published {count} period{'s' if count != 1 else ''}.", messages.SUCCESS)
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
 
 
 def _lines(items: list[str]) -> SafeString | str:
@@ -362,7 +477,7 @@ class ImportRunAdmin(admin.ModelAdmin):
         "rejected",
         "not_understood",
     )
-    list_filter = ("outcome", "format", "feed")
+    list_filter = ("outcome", "format", "feed", ("parent", admin.EmptyFieldListFilter))
     search_fields = ("filename", "message", "payload_sha256")
     list_select_related = ("feed",)
     # The changelist links to the staff upload (upload, preview, then apply or cancel: reports.admin_upload).
@@ -371,13 +486,38 @@ class ImportRunAdmin(admin.ModelAdmin):
     change_form_template = "admin/reports/importrun/change_form.html"
     # A run is a record of what happened: staff read it, nobody edits it.
     fieldsets = (
-        (None, {"fields": ("outcome", "message", "feed", "source", "filename", "format", "triggered_by")}),
+        (None, {"fields": ("outcome", "message", "feed", "parent", "source", "filename", "format", "triggered_by")}),
+        ("Parts: the documents of a page, the files of a zip", {"fields": ("parts_table",)}),
         ("When", {"fields": ("started_at", "finished_at")}),
         ("Figures", {"fields": ("created", "updated", "unchanged", "rejected", "payload_sha256")}),
         ("Not understood (not imported)", {"fields": ("unknowns_table",)}),
         ("Errors and warnings", {"fields": ("errors_list", "warnings_list")}),
     )
-    readonly_fields = ("started_at", "errors_list", "warnings_list", "unknowns_table")
+    readonly_fields = ("started_at", "errors_list", "warnings_list", "unknowns_table", "parts_table")
+
+    @admin.display(description="Parts")
+    def parts_table(self, obj: ImportRun) -> SafeString | str:
+        parts = list(obj.parts.order_by("id")) if obj.pk else []
+        if not parts:
+            return "None: one document."
+        rows = format_html_join(
+            "",
+            '<tr><td><a href="{}">{}</a></td><td>{}</td><td>{}</td></tr>',
+            (
+                (
+                    reverse("admin:reports_importrun_change", args=[part.pk]),
+                    part.filename,
+                    part.get_outcome_display(),
+                    part.message,
+                )
+                for part in parts
+            ),
+        )
+        return format_html(
+            "<table><thead><tr><th>Document</th><th>Outcome</th><th>What it did</th></tr></thead>"
+            "<tbody>{}</tbody></table>",
+            rows,
+        )
 
     @admin.display(description="Not understood")
     def not_understood(self, obj: ImportRun) -> int:

@@ -15,6 +15,7 @@ from django.db import transaction
 from reports.importers.base import DocumentError
 from reports.models import (
     Company,
+    DataFeed,
     EmergencyDisclosure,
     EmergencyStatement,
     ReportingPeriod,
@@ -244,3 +245,26 @@ def archive_local_copies(*, paths: Iterable[Path], reason: str) -> int:
             source.save()
         archived += 1
     return archived
+
+
+def add_default_feeds(*, rows: Iterable[dict[str, str]]) -> int:
+    """Create each company's feed that does not exist yet (by address), disabled until staff enable it: a new
+    install knows where every company publishes, and fetches nothing by itself. Existing feeds are left as
+    staff set them. Returns how many were created."""
+    rows = list(rows)
+    companies = ensure_companies(row["company"] for row in rows)
+    created = 0
+    for row in rows:
+        _, new = DataFeed.objects.get_or_create(
+            url=row["url"],
+            defaults={
+                "name": row["name"],
+                "company": companies[row["company"]],
+                "kind": row["kind"],
+                "link_types": row["link_types"],
+                "link_pattern": row["link_pattern"],
+                "enabled": False,
+            },
+        )
+        created += new
+    return created

@@ -29,6 +29,8 @@ PERIODS_CSV = DATA_DIR / "periods.csv"
 DISCLOSURES_JSON = DATA_DIR / "emergency-disclosures.json"
 #: What companies and governments have said about emergency disclosures: standards, statements, notices.
 STATEMENTS_JSON = DATA_DIR / "emergency-statements.json"
+#: Where each company publishes: its transparency page and the links to follow (created disabled).
+FEEDS_CSV = DATA_DIR / "feeds.csv"
 
 
 @dataclass
@@ -41,6 +43,7 @@ class LoadResult:
     statements_created: int = 0
     statements_updated: int = 0
     archived: int = 0
+    feeds_created: int = 0
 
     @property
     def failed(self) -> list[ImportRun]:
@@ -73,6 +76,8 @@ def load(*, publish: bool = True) -> LoadResult:
     result.statements_created, result.statements_updated = bulk.upsert_statements(
         items=statements, publish=publish, reason="bundled dataset"
     )
+    with FEEDS_CSV.open(newline="", encoding="utf-8") as handle:
+        result.feeds_created = bulk.add_default_feeds(rows=csv.DictReader(handle))
     # The documents themselves, where they are beside the project (a development machine): readers can then
     # open the archived copy of every company document. Elsewhere the site says it holds no copy.
     shared = default_shared_data()

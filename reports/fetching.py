@@ -37,6 +37,7 @@ ACCEPT = (
     "application/octet-stream;q=0.8, */*;q=0.5"
 )
 HTML_TYPES = frozenset({"text/html", "application/xhtml+xml"})
+PAGE_ACCEPT = "text/html, application/xhtml+xml;q=0.9, */*;q=0.5"
 
 
 class FetchError(Exception):
@@ -72,15 +73,16 @@ class FetchResult:
         return self.status == 304
 
 
-def fetch(url: str, *, etag: str = "", last_modified: str = "") -> FetchResult:
+def fetch(url: str, *, etag: str = "", last_modified: str = "", page: bool = False) -> FetchResult:
     """GET ``url`` within settings.FEED_TIMEOUT_SECONDS and settings.FEED_MAX_BYTES.
 
-    Sends If-None-Match / If-Modified-Since when given; a 304 comes back as ``not_modified``.
+    Sends If-None-Match / If-Modified-Since when given; a 304 comes back as ``not_modified``. A ``page`` (a
+    company's transparency page, read for its links) is expected to be HTML; a document must not be.
     """
     if urlsplit(url).scheme not in ("http", "https"):
         raise FetchError(f"{url!r} is not an http:// or https:// address", url=url)
     timeout = settings.FEED_TIMEOUT_SECONDS
-    headers = {"User-Agent": f"DataDemands/1 (+{settings.SITE_URL})", "Accept": ACCEPT}
+    headers = {"User-Agent": f"DataDemands/1 (+{settings.SITE_URL})", "Accept": PAGE_ACCEPT if page else ACCEPT}
     if etag:
         headers["If-None-Match"] = etag
     if last_modified:
@@ -89,7 +91,8 @@ def fetch(url: str, *, etag: str = "", last_modified: str = "") -> FetchResult:
         with requests.Session() as session:
             session.max_redirects = MAX_REDIRECTS
             with session.get(url, headers=headers, timeout=(timeout, timeout), stream=True) as response:
-                return _read(response, url=url, deadline=time.monotonic() + timeout * TOTAL_TIMEOUT_FACTOR)
+                deadline = time.monotonic() + timeout * TOTAL_TIMEOUT_FACTOR
+                return _read(response, url=url, deadline=deadline, page=page)
     except FetchError:
         raise
     except requests.exceptions.SSLError as error:
@@ -121,7 +124,7 @@ def fetch(url: str, *, etag: str = "", last_modified: str = "") -> FetchResult:
         raise TransientFetchError(f"fetching {url} failed: {_reason(error)}", url=url) from None
 
 
-def _read(response: requests.Response, *, url: str, deadline: float) -> FetchResult:
+def _read(response: requests.Response, *, url: str, deadline: float, page: bool = False) -> FetchResult:
     status = response.status_code
     if status == 304:
         return _result(response, url=url, data=b"")
@@ -156,6 +159,8 @@ def _read(response: requests.Response, *, url: str, deadline: float) -> FetchRes
     if not data:
         raise FetchError(f"the server sent an empty document for {url}", url=url, status=status)
     result = _result(response, url=url, data=data)
+    if page:
+        return result
     try:
         check_payload(data, filename=result.filename)
     except DocumentError as error:

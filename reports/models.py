@@ -526,11 +526,28 @@ class EmergencyStatement(models.Model):
 
 
 class DataFeed(models.Model):
-    """Where a refresh fetches a company's published document from, and what it saw last time."""
+    """Where a refresh fetches a company's published documents from, and what it saw last time: one document
+    (or a zip of documents) at a fixed address, or a page whose links to report documents are discovered."""
+
+    class Kind(models.TextChoices):
+        DOCUMENT = "document", "One document, or a zip of documents, at this address"
+        PAGE = "page", "A page linking to report documents: discover and import each new one"
 
     name = models.CharField(max_length=200)
     company = models.ForeignKey(Company, on_delete=models.PROTECT, related_name="feeds")
     url = models.URLField(max_length=1000)
+    kind = models.CharField(max_length=10, choices=Kind.choices, default=Kind.DOCUMENT)
+    link_types = models.CharField(
+        max_length=100,
+        blank=True,
+        default="pdf, csv, xlsx, zip",
+        help_text="Page feeds: the file types of the links to follow, by the address's ending (e.g. pdf, zip).",
+    )
+    link_pattern = models.CharField(
+        max_length=300,
+        blank=True,
+        help_text="Page feeds: a regular expression a link's address must contain (case ignored); empty: any.",
+    )
     format = models.CharField(
         max_length=30, help_text="Importer format; empty means detect from the content.", blank=True
     )
@@ -550,6 +567,14 @@ class DataFeed(models.Model):
     def __str__(self) -> str:
         return self.name
 
+    def clean(self) -> None:
+        from reports.discovery import LinkRules, RuleError
+
+        try:
+            LinkRules.parse(self.link_types, self.link_pattern)
+        except RuleError as error:
+            raise ValidationError({"link_pattern": str(error)}) from None
+
 
 class ImportRun(models.Model):
     """What one import did: a refresh of a feed, a staff upload or a command-line import."""
@@ -561,6 +586,10 @@ class ImportRun(models.Model):
         FAILED = "failed", "Failed"
 
     feed = models.ForeignKey(DataFeed, null=True, blank=True, on_delete=models.SET_NULL, related_name="runs")
+    #: The run this one is part of: a refresh of a page (one run per document found) or a zip (one per member).
+    parent = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.CASCADE, related_name="parts", verbose_name="part of"
+    )
     source = models.ForeignKey(SourceDocument, null=True, blank=True, on_delete=models.SET_NULL, related_name="runs")
     filename = models.CharField(max_length=300, blank=True)
     format = models.CharField(max_length=30, blank=True)
@@ -594,6 +623,36 @@ class ImportRun(models.Model):
         if not self.finished_at:
             return None
         return (self.finished_at - self.started_at).total_seconds()
+
+
+class DiscoveredDocument(models.Model):
+    """A report document a page feed found linked from the company's page: what it fetched last and the run that
+    imported it, so that a later refresh asks for it only conditionally and staff can review what it brought."""
+
+    feed = models.ForeignKey(DataFeed, on_delete=models.CASCADE, related_name="documents")
+    url = models.URLField(max_length=1000)
+    filename = models.CharField(max_length=300, blank=True)
+    found_at = models.DateTimeField(auto_now_add=True)
+    etag = models.CharField(max_length=300, blank=True, editable=False)
+    last_modified = models.CharField(max_length=100, blank=True, editable=False)
+    sha256 = models.CharField(max_length=64, blank=True, editable=False)
+    #: The last run that fetched changed bytes (succeeded, or failed: then it is fetched in full again).
+    run = models.ForeignKey(ImportRun, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+
+    class Meta:
+        ordering = ["-found_at", "-id"]
+        constraints = [models.UniqueConstraint(fields=["feed", "url"], name="reports_discovereddocument_unique_url")]
+
+    def __str__(self) -> str:
+        return self.filename or self.url
+
+    def periods(self) -> models.QuerySet[ReportingPeriod]:
+        """The periods the document's last run recorded or gave figures to (a zip's: those of its files)."""
+        if self.run_id is None:
+            return ReportingPeriod.objects.none()
+        sources = SourceDocument.objects.filter(Q(runs=self.run_id) | Q(runs__parent=self.run_id))
+        found = Q(source__in=sources) | Q(figures__source__in=sources)
+        return ReportingPeriod.objects.filter(pk__in=ReportingPeriod.objects.filter(found).values("pk"))
 
 
 class ImporterAlias(models.Model):

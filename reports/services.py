@@ -77,21 +77,22 @@ def import_document(
     publish: bool = False,
     force: bool = False,
     source_kind: str = SourceDocument.Kind.PRIMARY,
+    parent: ImportRun | None = None,
 ) -> ImportRun:
     """Import one document. Always returns its ImportRun; on any failure nothing else changed.
 
     What the importer does not understand is recorded on the run (``unknowns``) and not imported; a feed's
-    document with unknowns lands as a draft for staff review even where the feed publishes on import."""
+    document with unknowns lands as a draft for staff review even where the feed publishes on import.
+    ``parent``: the run of the page or zip this document came from (its run is one part of that one)."""
     digest = hashlib.sha256(data).hexdigest()
     fail_interrupted_runs()
-    run = ImportRun.objects.create(
-        feed=feed, filename=PurePath(filename).name, triggered_by=triggered_by, payload_sha256=digest, format=fmt or ""
-    )
+    names = {"filename": PurePath(filename).name, "triggered_by": triggered_by, "format": fmt or ""}
+    run = ImportRun.objects.create(feed=feed, parent=parent, payload_sha256=digest, **names)
     written: list[str] = []  # archive files this attempt wrote: removed again unless their row committed
     try:
         # Checked again under the locks below; this first look spares parsing a document already imported.
         if not force and _already_imported(digest, fmt):
-            return _finish(run, ImportRun.Outcome.UNCHANGED, "the same document was imported before")
+            return finish_run(run, ImportRun.Outcome.UNCHANGED, "the same document was imported before")
         fmt = fmt or importers.detect(data, filename=PurePath(filename).name)
         document = importers.parse(
             data, filename=PurePath(filename).name, fmt=fmt, source_url=source_url, aliases=load_aliases(fmt)
@@ -104,18 +105,18 @@ def import_document(
             _lock([f"feed:{feed.pk}"] if feed else [])
             _lock(sorted({f"company:{p.company}" for p in document.periods}))
             if not force and _already_imported(digest, run.format):
-                return _finish(run, ImportRun.Outcome.UNCHANGED, "the same document was imported before")
+                return finish_run(run, ImportRun.Outcome.UNCHANGED, "the same document was imported before")
             archive = {"data": data, "filename": filename, "source_url": source_url, "written": written}
             _import_in_transaction(run, document, archive, source_kind=source_kind, publish=publish, user=user)
     except DocumentError as error:
         run.errors = error.errors
         run.rejected = getattr(error, "rejected", 0) or len(error.errors)
-        _finish(run, ImportRun.Outcome.FAILED, error.describe())
+        finish_run(run, ImportRun.Outcome.FAILED, error.describe())
     except (IntegrityError, DatabaseError) as error:
-        _finish(run, ImportRun.Outcome.FAILED, f"the database refused the figures: {_first_line(error)}")
+        finish_run(run, ImportRun.Outcome.FAILED, f"the database refused the figures: {_first_line(error)}")
     except Exception as error:
         log.exception("import of %s failed", filename)
-        _finish(run, ImportRun.Outcome.FAILED, f"internal error while importing: {type(error).__name__}: {error}")
+        finish_run(run, ImportRun.Outcome.FAILED, f"internal error while importing: {type(error).__name__}: {error}")
     finally:
         if run.outcome != ImportRun.Outcome.SUCCEEDED:
             _discard_unreferenced(written)
@@ -192,7 +193,7 @@ def _import_in_transaction(
     run.periods.set([period for period in plan.periods.values() if period is not None])
     run.source = source
     run.warnings = [*document.warnings, *plan.disagreements]
-    _finish(run, ImportRun.Outcome.SUCCEEDED, _summary(run))
+    finish_run(run, ImportRun.Outcome.SUCCEEDED, _summary(run))
     if run.created or run.updated or run.new_periods:  # type: ignore[attr-defined]
         bump_generation()
 
@@ -443,7 +444,8 @@ def set_if_changed(instance: Any, **values: Any) -> bool:
     return changed
 
 
-def _finish(run: ImportRun, outcome: str, message: str) -> ImportRun:
+def finish_run(run: ImportRun, outcome: str, message: str) -> ImportRun:
+    """Record how a run ended, and when."""
     run.outcome = outcome
     run.message = message
     run.finished_at = timezone.now()

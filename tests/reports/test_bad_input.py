@@ -98,7 +98,10 @@ def test_a_bump_nobody_announced_is_seen_within_the_recheck_time(
 # --- 3. Leftovers after a crash or a rollback -------------------------------------------------------------
 
 
-def test_a_command_line_run_left_running_by_a_killed_process_is_marked_interrupted() -> None:
+def test_a_command_line_run_left_running_by_a_killed_process_is_marked_interrupted(
+    settings: Any, tmp_path: Path
+) -> None:
+    settings.MEDIA_ROOT = str(tmp_path)  # marking it sweeps unreferenced archives: not the shared test media
     stale = ImportRun.objects.create(filename="big.csv", triggered_by="import_report")
     ImportRun.objects.filter(pk=stale.pk).update(started_at=timezone.now() - dt.timedelta(days=1))
 

@@ -13,6 +13,9 @@ from django.contrib.auth.models import User
 
 from reports.models import Figure, ReportingPeriod
 from tests.factories import CompanyFactory, SourceDocumentFactory
+from tests.reports.test_fetching import feed_server
+
+__all__ = ["feed_server"]  # the local HTTP server fixture, shared with the fetching tests
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.django_db(transaction=True)]
 
@@ -111,3 +114,24 @@ def test_staff_teach_the_importer_a_label_from_an_import_runs_unknowns(live_serv
     again = services.import_document(data=data, filename="google-global-user-data-requests.csv", force=True)
     assert again.unknowns == []
     assert Figure.objects.filter(jurisdiction="GB", request_type="other-court-order").exists()
+
+
+def test_staff_review_and_publish_what_a_page_feed_found(live_server: Any, page: Any, feed_server: Any) -> None:
+    from reports import refreshing
+    from tests.reports.test_discovery import meta_feed_at
+
+    feed = meta_feed_at(feed_server)
+    refreshing.refresh_feed(feed_id=feed.pk, triggered_by="staff editor")
+    base = live_server.url
+    sign_in(page, base)
+    page.goto(base + f"/admin/reports/datafeed/{feed.pk}/change/", wait_until="domcontentloaded")
+    page.screenshot(path=str(SCREENSHOTS / "admin-page-feed.png"), full_page=True)
+    page.click("text=1 document found on the page: review them")
+    assert page.locator(".field-review strong").inner_text() == "1 draft"
+    page.screenshot(path=str(SCREENSHOTS / "admin-discovered-documents.png"), full_page=True)
+    page.check("input[name=_selected_action]")
+    page.select_option("select[name=action]", "publish")
+    page.click("button[name=index]")
+    assert "Published 1 period." in page.locator(".messagelist").inner_text()
+    assert page.locator(".field-review").inner_text() == "1 published"
+    assert set(ReportingPeriod.objects.values_list("status", flat=True)) == {"published"}

@@ -9,10 +9,12 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
+from django.contrib.auth.models import User
 from django.test import Client
+from django.urls import reverse
 
 from reports import bulk, bundled, services
-from reports.models import Figure, ImportRun, ReportingPeriod, SourceDocument
+from reports.models import DataFeed, Figure, ImportRun, ReportingPeriod, SourceDocument
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
 
@@ -226,3 +228,47 @@ def test_loading_beside_the_shared_documents_archives_them_so_every_archived_cop
     response = client.get(f"/sources/{sample.pk}/archive")
     assert response.status_code == 200
     assert b"".join(response.streaming_content).startswith(b"%PDF")
+
+
+# --- The companies' feeds -------------------------------------------------------------------------
+
+
+def default_feed_rows() -> list[dict[str, str]]:
+    with bundled.FEEDS_CSV.open(newline="", encoding="utf-8") as handle:
+        return list(csv.DictReader(handle))
+
+
+def test_each_of_the_six_companies_has_a_feed_at_an_address_its_own_documents_are_cited_from() -> None:
+    rows = default_feed_rows()
+    assert sorted(row["company"] for row in rows) == ["amazon", "apple", "google", "meta", "microsoft", "ring"]
+    with bundled.SOURCES_CSV.open(newline="", encoding="utf-8") as handle:
+        primary_pages = {
+            row["url"].split("#")[0] for row in csv.DictReader(handle) if row["kind"] == "primary" and row["company"]
+        }
+    # No address is made up: each is the page the bundled sources already cite the company's documents from.
+    assert {row["url"] for row in rows} <= primary_pages
+    assert {row["kind"] for row in rows} == {"page"}
+
+
+@pytest.mark.django_db
+def test_the_default_feeds_are_created_disabled_once_and_never_reset() -> None:
+    assert bulk.add_default_feeds(rows=default_feed_rows()) == 6
+    assert not DataFeed.objects.filter(enabled=True).exists()
+    google = DataFeed.objects.get(company__slug="google")
+    assert (google.link_types, google.link_pattern) == ("zip", r"google-user-data-requests\.zip")
+    DataFeed.objects.filter(pk=google.pk).update(enabled=True, link_pattern="changed by staff")
+    assert bulk.add_default_feeds(rows=default_feed_rows()) == 0
+    google.refresh_from_db()
+    assert (google.enabled, google.link_pattern) == (True, "changed by staff")
+
+
+@pytest.mark.django_db
+def test_staff_enable_every_default_feed_with_one_action(client: Client) -> None:
+    bulk.add_default_feeds(rows=default_feed_rows())
+    client.force_login(User.objects.create_superuser("editor", "editor@example.org", "a long enough password"))
+    ids = list(DataFeed.objects.values_list("pk", flat=True))
+    response = client.post(
+        reverse("admin:reports_datafeed_changelist"), {"action": "enable", "_selected_action": ids}, follow=True
+    )
+    assert "Enabled 6 feeds." in response.content.decode()
+    assert DataFeed.objects.filter(enabled=True).count() == 6

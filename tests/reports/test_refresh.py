@@ -10,9 +10,9 @@ import datetime as dt
 import hashlib
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
-from django.conf import settings
 from django.contrib.auth.models import User
 from django.core.management import CommandError, call_command
 from django.db import connection
@@ -182,7 +182,12 @@ def test_a_document_that_failed_is_fetched_in_full_again_next_time(feed: DataFee
     assert "If-None-Match" not in feed_server.requests[-1][1]
 
 
-def test_a_run_left_running_past_the_hard_time_limit_is_marked_interrupted_by_the_next(feed: DataFeed) -> None:
+def test_a_run_left_running_past_the_hard_time_limit_is_marked_interrupted_by_the_next(
+    feed: DataFeed, settings: Any, tmp_path: Path
+) -> None:
+    # Marking it sweeps the archive of files no source points to: not the session's shared test media, whose
+    # files the bundled-data snapshot restores rows for (an xdist worker's earlier tests archived them).
+    settings.MEDIA_ROOT = str(tmp_path)
     stale, recent = ImportRun.objects.create(feed=feed), ImportRun.objects.create(feed=feed)
     long_ago = timezone.now() - dt.timedelta(seconds=settings.CELERY_TASK_TIME_LIMIT + 1)
     ImportRun.objects.filter(pk=stale.pk).update(started_at=long_ago)

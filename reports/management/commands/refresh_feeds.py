@@ -84,7 +84,9 @@ class Command(BaseCommand):
         deadline = time.monotonic() + timeout
         runs: dict[int, ImportRun] = {}
         while len(runs) < len(feeds) and time.monotonic() < deadline:
-            for run in ImportRun.objects.filter(feed__in=feeds, id__gt=after).exclude(outcome="running").order_by("id"):
+            # A refresh's own run, not the parts (documents of a page, files of a zip) it is made of.
+            mine = ImportRun.objects.filter(feed__in=feeds, id__gt=after, parent__isnull=True)
+            for run in mine.exclude(outcome="running").order_by("id"):
                 runs.setdefault(run.feed_id, run)  # type: ignore[arg-type]
             if len(runs) < len(feeds):
                 time.sleep(POLL_SECONDS)
