@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('reports', '0006_archive_names'),
+        ('reports', '0007_importrun_periods'),
     ]
 
     operations = [
