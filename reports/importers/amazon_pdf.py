@@ -7,8 +7,9 @@ second block "(AWS requests)" / "(AWS only)" covers AWS alone; the first block (
 2018) is scope ``total``, AWS included.
 
 From H2 2020 the figures by country and by content are raster images for "Amazon, Excluding AWS" and "AWS".
-Nothing is read from the images (no OCR, no invented number): each scope gets not-reported figures for what
-its charts show, for staff to enter. The text still gives the national-security band, stated "for all
+The text gives not-reported slots for what each chart shows; ``amazon_charts`` then reads the images by OCR
+and fills them only where a reading passes its checks (else the reading waits for staff). The text still
+gives the national-security band, stated "for all
 national security requests made to Amazon (including AWS)", and an FAQ answer on enterprise content stored
 outside the U.S.; both go to a third period of scope ``total``.
 
@@ -117,8 +118,15 @@ def sniff(data: bytes, filename: str) -> bool:
 
 
 def parse(data: bytes, *, filename: str = "", source_url: str = "", aliases: Aliases = NO_ALIASES) -> ParsedDocument:
-    """Read the PDF's text and parse it; DocumentError for anything that is not such a report."""
-    return parse_text(extract_text(data, filename=filename), filename=filename, source_url=source_url)
+    """Read the PDF's text and parse it, then the chart images of the H2 2020+ layout; DocumentError for
+    anything that is not such a report."""
+    text = extract_text(data, filename=filename)
+    document = parse_text(text, filename=filename, source_url=source_url)
+    if not _BLOCK_HEADER.search(normalize(text)):
+        from reports.importers.amazon_charts import read_charts
+
+        read_charts(document, data, _image_charts(normalize(text), filename), filename=filename)
+    return document
 
 
 def parse_text(text: str, *, filename: str = "", source_url: str = "") -> ParsedDocument:

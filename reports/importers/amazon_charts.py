@@ -1,0 +1,171 @@
+"""Amazon's chart images (H2 2020 on): donuts by country of origin and by content, per scope, read by OCR.
+
+The text layer says which charts there are, in order ("broken down by the country of origin" then the
+captions "Amazon, Excluding AWS" and "AWS"; the same for content); the PDF's raster images on those pages
+come in the same order. Each donut is read and checked (reports.importers.charts); the two donuts of a
+scope must show the same total. A scope whose charts all pass gets their figures; any failure leaves that
+scope's chart figures not reported and the period waiting for staff, with the reading kept for review.
+
+Figures, each marked with the SHA-256 of the image it was read from:
+
+- country donut: ``<ISO code>`` / ``all`` / ``requests`` per country, ``OTHER`` / ``all`` / ``requests`` for
+  "Others" (every government not named: a remainder, not a country), ``WW`` / ``all`` / ``requests`` for
+  the total in the middle;
+- content donut: ``WW`` / ``all`` / ``content-disclosed``, ``non-content-disclosed`` and
+  ``content-disclosed-pct`` (the share as printed).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from decimal import Decimal
+
+from reports.importers import charts
+from reports.importers.base import FigureRecord, ParsedDocument, PeriodRecord
+from reports.importers.countries import country_code
+
+#: The remainder a chart groups as "Others": every government it does not name (docs/data.md).
+OTHERS = "OTHER"
+_OTHERS_LABELS = frozenset({"other", "others"})
+_CONTENT_LABELS = {
+    "content": "content-disclosed",
+    "content requests": "content-disclosed",
+    "non-content": "non-content-disclosed",
+    "non-content requests": "non-content-disclosed",
+}
+#: Images smaller than this (a logo) are not charts.
+_MIN_SIDE = 200
+
+
+def jurisdiction_of(label: str) -> str | None:
+    """The jurisdiction a country donut's label stands for: an ISO code, OTHER, or None when unknown."""
+    return OTHERS if label.casefold() in _OTHERS_LABELS else country_code(label)
+
+
+def _known(kind: str) -> Callable[[str], bool]:
+    if kind == "content":
+        return lambda label: label.casefold() in _CONTENT_LABELS
+    return lambda label: jurisdiction_of(label) is not None
+
+
+def read_charts(document: ParsedDocument, data: bytes, slots: list[tuple[str, str, int]], *, filename: str) -> None:
+    """Read every chart image the text announces into its period's figures; a failed reading leaves its
+    figures not reported and is kept for staff review (document.charts)."""
+    if not charts.ocr_available():
+        document.warnings.append("chart images not read: the OCR engine (tesseract-ocr) is not installed")
+        return
+    document.ocr_engine = charts.engine_version()
+    pages = {page for _, _, page in slots}
+    images = [
+        (page, name, png)
+        for page, name, png in charts.page_images(data, filename=filename)
+        if page in pages and _large_enough(png)
+    ]
+    if len(images) != len(slots):
+        document.warnings.append(f"{len(slots)} charts announced in the text, {len(images)} chart images found")
+        return
+    readings: dict[str, list[charts.ChartReading]] = {}
+    for (scope, kind, _), (page, name, png) in zip(slots, images, strict=True):
+        reading = charts.read_donut(page, name, png, known=_known(kind))
+        reading.kind, reading.scope = kind, scope
+        readings.setdefault(scope, []).append(reading)
+        document.charts.append(reading)
+    periods = {period.scope: period for period in document.periods}
+    for scope, scope_readings in readings.items():
+        _apply(periods[scope], scope_readings, document)
+
+
+def _large_enough(png: bytes) -> bool:
+    # PNG: width and height are the big-endian words at bytes 16-24 of the IHDR chunk.
+    return min(int.from_bytes(png[16:20], "big"), int.from_bytes(png[20:24], "big")) >= _MIN_SIDE
+
+
+def _apply(period: PeriodRecord, readings: list[charts.ChartReading], document: ParsedDocument) -> None:
+    """The figures of each chart that passes (the two of a scope must also agree on the total); a chart that
+    fails keeps its slots not reported and says why."""
+    if len(readings) == 2:
+        agree = charts.check_totals_agree(readings[0], readings[1])
+        for reading in readings:
+            reading.checks.append(agree)
+    for reading in readings:
+        if reading.passed:
+            _replace(period, _figures(reading))
+            continue
+        reasons = "; ".join(check.detail for check in reading.failed_checks)
+        document.warnings.append(
+            f"{reading.place} ({period.scope}): the chart reading failed its checks ({reasons}); "
+            "it waits for staff review"
+        )
+        _mark_slots(period, reading)
+
+
+def _note(reading: charts.ChartReading) -> str:
+    return (
+        f"Read by OCR from the chart image on page {reading.page} of the report and checked: the parts add up "
+        f"to the total in its middle and each printed share matches its count."
+    )
+
+
+def _figures(reading: charts.ChartReading) -> list[FigureRecord]:
+    note, image, location = _note(reading), reading.sha256, reading.place
+    if reading.kind == "content":
+        figures = [
+            FigureRecord(
+                "WW",
+                "all",
+                _CONTENT_LABELS[part.label.casefold()],
+                Decimal(part.count),
+                note=note,
+                location=location,
+                chart_image=image,
+            )
+            for part in reading.parts
+        ]
+        content = next(part for part in reading.parts if _CONTENT_LABELS[part.label.casefold()] == "content-disclosed")
+        if content.share is not None:
+            figures.append(
+                FigureRecord(
+                    "WW", "all", "content-disclosed-pct", content.share, note=note, location=location, chart_image=image
+                )
+            )
+        return figures
+    figures = [
+        FigureRecord(
+            jurisdiction_of(part.label) or "",
+            "all",
+            "requests",
+            Decimal(part.count),
+            note=note,
+            location=location,
+            chart_image=image,
+        )
+        for part in reading.parts
+    ]
+    assert reading.total is not None  # a passed reading has its total
+    return [
+        *figures,
+        FigureRecord("WW", "all", "requests", Decimal(reading.total), note=note, location=location, chart_image=image),
+    ]
+
+
+def _replace(period: PeriodRecord, figures: list[FigureRecord]) -> None:
+    """Put read figures in place of the text's not-reported slots with the same key."""
+    keys = {figure.key for figure in figures}
+    period.figures = [figure for figure in period.figures if figure.key not in keys] + figures
+
+
+def _mark_slots(period: PeriodRecord, reading: charts.ChartReading) -> None:
+    """The not-reported slots of a failed chart say why, and which image waits for staff."""
+    note = "Drawn as an image in the report; its reading by OCR failed its checks and awaits staff review"
+    measures = {
+        "content": {"content-disclosed", "non-content-disclosed", "content-disclosed-pct"},
+        "country": {"requests"},
+    }[reading.kind]
+    period.figures = [
+        FigureRecord(
+            f.jurisdiction, f.request_type, f.measure, note=note, location=reading.place, chart_image=reading.sha256
+        )
+        if f.measure in measures and f.jurisdiction in ("WW", "US") and not f.is_reported
+        else f
+        for f in period.figures
+    ]
