@@ -246,6 +246,7 @@ def _figure_row(item: PrimaryDocument, period: PeriodRecord, figure: FigureRecor
         item.url,
         figure.note,
         item.kind,
+        figure.chart_image,
     )
 
 

@@ -23,7 +23,7 @@ from dashboard.caching import cached_public
 from reports import statements
 from reports.history import public_corrections
 from reports.importers import format_choices
-from reports.models import Company, EmergencyDisclosure, Figure, ReportingPeriod, SourceDocument
+from reports.models import ChartReading, Company, EmergencyDisclosure, Figure, ReportingPeriod, SourceDocument
 from reports.periods import length_in_months, period_dates, period_label, same_period_a_year_earlier
 from reports.vocabulary import (
     MEASURE_DEFINITIONS,
@@ -324,6 +324,16 @@ def source_archive(request: HttpRequest, pk: int) -> FileResponse:
     name = archive_filename(document)
     content_type = document.content_type or mimetypes.guess_type(name)[0] or "application/octet-stream"
     response = FileResponse(document.archive.open("rb"), as_attachment=True, filename=name, content_type=content_type)
+    response["Content-Security-Policy"] = "sandbox; default-src 'none'; frame-ancestors 'none'"
+    return response
+
+
+@require_safe
+@cached_public()
+def chart_image(request: HttpRequest, sha256: str) -> FileResponse:
+    """The chart image a published figure was read from by OCR, archived with its document."""
+    reading = get_object_or_404(ChartReading.objects.published().exclude(image=""), image_sha256=sha256)
+    response = FileResponse(reading.image.open("rb"), content_type="image/png")
     response["Content-Security-Policy"] = "sandbox; default-src 'none'; frame-ancestors 'none'"
     return response
 
