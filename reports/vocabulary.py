@@ -190,5 +190,5 @@ SPECIAL_JURISDICTIONS = {
     "NON-US": "All non-U.S. governments",
     "WW": "Worldwide",
     # Amazon's country charts (H2 2020 on) name their largest sources and group the rest as "Others".
-    "OTHER": "Other governments (the rest of a chart's \"Others\")",
+    "OTHER": 'Other governments (the rest of a chart\'s "Others")',
 }

@@ -42,7 +42,7 @@ def jurisdiction_of(label: str) -> str | None:
     return OTHERS if label.casefold() in _OTHERS_LABELS else country_code(label)
 
 
-def _known(kind: str) -> Callable[[str], bool]:
+def known_labels(kind: str) -> Callable[[str], bool]:
     if kind == "content":
         return lambda label: label.casefold() in _CONTENT_LABELS
     return lambda label: jurisdiction_of(label) is not None
@@ -66,7 +66,7 @@ def read_charts(document: ParsedDocument, data: bytes, slots: list[tuple[str, st
         return
     readings: dict[str, list[charts.ChartReading]] = {}
     for (scope, kind, _), (page, name, png) in zip(slots, images, strict=True):
-        reading = charts.read_donut(page, name, png, known=_known(kind))
+        reading = charts.read_donut(page, name, png, known=known_labels(kind))
         reading.kind, reading.scope = kind, scope
         readings.setdefault(scope, []).append(reading)
         document.charts.append(reading)
@@ -89,7 +89,7 @@ def _apply(period: PeriodRecord, readings: list[charts.ChartReading], document: 
             reading.checks.append(agree)
     for reading in readings:
         if reading.passed:
-            _replace(period, _figures(reading))
+            _replace(period, figures_of(reading))
             continue
         reasons = "; ".join(check.detail for check in reading.failed_checks)
         document.warnings.append(
@@ -106,8 +106,9 @@ def _note(reading: charts.ChartReading) -> str:
     )
 
 
-def _figures(reading: charts.ChartReading) -> list[FigureRecord]:
-    note, image, location = _note(reading), reading.sha256, reading.place
+def figures_of(reading: charts.ChartReading, *, note: str = "") -> list[FigureRecord]:
+    """The figures a passed (or staff-corrected) reading gives, each marked with its image."""
+    note, image, location = note or _note(reading), reading.sha256, reading.place
     if reading.kind == "content":
         figures = [
             FigureRecord(

@@ -64,6 +64,18 @@ PUBLISHER = "Amazon"
 TITLE = "Amazon Information Request Report"
 DEFAULT_SOURCE_URL = "https://www.amazon.com/gp/help/customer/display.html?nodeId=GYSDRGWQ2C2CRYEF"
 IMAGE_NOTE = "Drawn as an image in the report; awaiting staff entry"
+#: What changed in H2 2020, for the methodology notes of every period of the new layout.
+IMAGE_LAYOUT_NOTES = (
+    "From H2 2020 Amazon reports requests by the country of the government that made them and by content or "
+    "non-content, drawn as chart images (donuts with the total in the middle), for Amazon excluding AWS and for "
+    "AWS apart; this site reads them by OCR and publishes a chart's figures only when its parts add up to its "
+    "total and every printed share matches (the figure links to the image). No longer reported: U.S. requests by "
+    "legal process (subpoenas, search warrants, other court orders), full / partial / no response, and a total "
+    "including AWS. So the U.S. figure from H2 2020 (every kind of U.S. legal process together, per scope) is "
+    "comparable only with the sum of the U.S. kinds before it, and for the same part of Amazon: the earlier "
+    "total includes AWS, which was given apart only from H1 2018. 'Others' groups the governments a chart does not "
+    "name. A non-content response may include no data at all."
+)
 
 
 _DATE = r"[A-Z][a-z]+\s+\d{1,2},\s*\d{4}"
@@ -306,8 +318,7 @@ def _image_layout_periods(text: str, filename: str, warnings: list[str]) -> list
                 scope=scope,
                 start=start,
                 end=end,
-                notes="Requests by country of origin and by content are drawn as images in the report; the "
-                "figures await staff entry. A non-content response may include no data at all.",
+                notes=IMAGE_LAYOUT_NOTES,
             ),
         )
         known = {figure.key for figure in period.figures}

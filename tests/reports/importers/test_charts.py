@@ -128,7 +128,7 @@ def drawn_donut(chromium_path: str) -> bytes:
 
 
 def test_a_donut_drawn_with_plotly_is_read_back_exactly(tesseract: str, chromium_path: str) -> None:
-    reading = charts.read_donut(1, "drawn", drawn_donut(chromium_path), known=amazon_charts._known("country"))
+    reading = charts.read_donut(1, "drawn", drawn_donut(chromium_path), known=amazon_charts.known_labels("country"))
 
     assert reading.passed, reading.failed_checks
     assert reading.total == 10000
@@ -151,7 +151,7 @@ def degraded(png: bytes) -> bytes:
 def test_a_downscaled_blurred_donut_fails_its_checks(tesseract: str) -> None:
     (country, *_) = h2_2022().charts
 
-    reading = charts.read_donut(1, "Im0", degraded(country.png), known=amazon_charts._known("country"))
+    reading = charts.read_donut(1, "Im0", degraded(country.png), known=amazon_charts.known_labels("country"))
 
     assert not reading.passed
     assert reading.failed_checks
@@ -161,7 +161,7 @@ def test_a_failed_reading_leaves_its_figures_not_reported_and_waits_for_staff(te
     document = amazon_pdf.parse_text(amazon_pdf.extract_text((AMAZON_PDFS / H2_2022).read_bytes()), filename=H2_2022)
     readings = {(reading.scope, reading.kind): reading for reading in h2_2022().charts}
     country, content = readings[("excluding-aws", "country")], readings[("excluding-aws", "content")]
-    blurred = charts.read_donut(1, "Im0", degraded(country.png), known=amazon_charts._known("country"))
+    blurred = charts.read_donut(1, "Im0", degraded(country.png), known=amazon_charts.known_labels("country"))
     blurred.kind, blurred.scope = "country", "excluding-aws"
     (period,) = [p for p in document.periods if p.scope == "excluding-aws"]
 
