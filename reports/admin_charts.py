@@ -63,22 +63,9 @@ class ChartReadingAdmin(admin.ModelAdmin):
     ) -> HttpResponse:
         reading = get_object_or_404(ChartReading.objects.select_related("source", "period"), pk=object_id)
         parts, total = self._forms(request, reading)
-        if request.method == "POST" and self.has_change_permission(request, reading):
-            if parts.is_valid() and total.is_valid():
-                try:
-                    typed = [
-                        (row["label"], row["count"], str(row["share"] if row["share"] is not None else ""))
-                        for row in parts.cleaned_data
-                        if row.get("label") and row.get("count") is not None
-                    ]
-                    chart_review.publish_reading(
-                        reading=reading, parts=typed, total=total.cleaned_data["total"], user=request.user
-                    )
-                except DocumentError as error:
-                    messages.error(request, error.message)
-                else:
-                    messages.success(request, f"{reading}: the figures passed every check and are published.")
-                    return HttpResponseRedirect(reverse("admin:reports_chartreading_changelist"))
+        posted = request.method == "POST" and self.has_change_permission(request, reading)
+        if posted and (published := self._publish(request, reading, parts, total)) is not None:
+            return published
         context = {
             **self.admin_site.each_context(request),
             "opts": self.model._meta,
@@ -90,6 +77,27 @@ class ChartReadingAdmin(admin.ModelAdmin):
             "can_publish": self.has_change_permission(request, reading),
         }
         return TemplateResponse(request, "admin/reports/chartreading/review.html", context)
+
+    def _publish(
+        self, request: HttpRequest, reading: ChartReading, parts: Any, total: TotalForm
+    ) -> HttpResponse | None:
+        """Publish what staff typed when it passes every check; else say what failed (None: show the form again)."""
+        if not (parts.is_valid() and total.is_valid()):
+            return None
+        typed = [
+            (row["label"], row["count"], "" if row["share"] is None else str(row["share"]))
+            for row in parts.cleaned_data
+            if row.get("label") and row.get("count") is not None
+        ]
+        try:
+            chart_review.publish_reading(
+                reading=reading, parts=typed, total=total.cleaned_data["total"], user=request.user
+            )
+        except DocumentError as error:
+            messages.error(request, error.message)
+            return None
+        messages.success(request, f"{reading}: the figures passed every check and are published.")
+        return HttpResponseRedirect(reverse("admin:reports_chartreading_changelist"))
 
     def _forms(self, request: HttpRequest, reading: ChartReading) -> tuple[Any, TotalForm]:
         if request.method == "POST":

@@ -357,7 +357,8 @@ class ChartReading(models.Model):
     )
     page = models.PositiveIntegerField()
     image_name = models.CharField(max_length=100)
-    image = models.FileField(upload_to=chart_image_path, max_length=200)
+    #: Empty only for a bundled reading whose document the site does not hold (nothing to cut it from).
+    image = models.FileField(upload_to=chart_image_path, max_length=200, blank=True)
     image_sha256 = models.CharField(max_length=64, unique=True)
     kind = models.CharField(max_length=20, help_text="country or content")
     engine = models.CharField(max_length=100, blank=True)

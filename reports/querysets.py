@@ -43,6 +43,7 @@ CHART_FIELDS = (
     "value_max",
     "note",
     "source_id",
+    "chart_image",
 )
 
 
@@ -204,9 +205,12 @@ class SourceDocumentQuerySet(models.QuerySet["SourceDocument"]):
 
     def cited_by_chart(self, ids: Iterable[int]) -> SourceDocumentQuerySet:
         """The documents behind a chart's figures, newest first."""
+        ChartReading = model("ChartReading")
+        read = ChartReading.objects.published().filter(source=OuterRef("pk")).exclude(image="")
         return (
             self.filter(pk__in=sorted(set(ids)))
             .select_related("company")
+            .annotate(reads_chart_images=Exists(read))
             .order_by(models.F("published_on").desc(nulls_last=True), "title", "pk")
         )
 

@@ -312,6 +312,10 @@ def source(request: HttpRequest, pk: int) -> HttpResponse:
         "document": document,
         "periods": ReportingPeriod.objects.backed_by(document),
         "disclosures": EmergencyDisclosure.objects.for_listing().filter(sources=document),
+        "chart_images": ChartReading.objects.published()
+        .filter(source=document)
+        .exclude(image="")
+        .select_related("period"),
     }
     return render(request, "provenance/source.html", context)
 

@@ -21,7 +21,8 @@ class Command(BaseCommand):
             f"sources: {result.sources}; period details: {result.periods_updated} updated; "
             f"emergency disclosures: {result.disclosures_created} created, "
             f"{result.disclosures_updated} updated; statements and standards: {result.statements_created} created, "
-            f"{result.statements_updated} updated; documents archived: {result.archived}"
+            f"{result.statements_updated} updated; documents archived: {result.archived}; "
+            f"chart readings: {result.chart_readings}"
         )
         if result.failed:
             raise CommandError("; ".join(f"{run.filename}: {run.message}" for run in result.failed))
