@@ -91,7 +91,10 @@ class ChartReadingAdmin(admin.ModelAdmin):
         ]
         try:
             chart_review.publish_reading(
-                reading=reading, parts=typed, total=total.cleaned_data["total"], user=request.user
+                reading=reading,
+                parts=typed,
+                total=total.cleaned_data["total"],
+                user=request.user,  # type: ignore[arg-type]  # the admin only lets staff in
             )
         except DocumentError as error:
             messages.error(request, error.message)

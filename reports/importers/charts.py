@@ -349,7 +349,8 @@ def check_donut(
 def _share_error(part: Part, total: int) -> str:
     if part.share is None:
         return f"{part.label}: no share printed"
-    places = -part.share.as_tuple().exponent if isinstance(part.share.as_tuple().exponent, int) else 0
+    exponent = part.share.as_tuple().exponent
+    places = -exponent if isinstance(exponent, int) else 0
     # Half a unit of the printed place, plus half a unit of the next: Amazon rounds through one more decimal
     # first (4,311 of 30,043 is 14.349%, printed 14.4%).
     unit = Decimal(1) / Decimal(10) ** max(places, 0)
