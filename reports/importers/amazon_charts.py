@@ -76,14 +76,15 @@ def read_charts(document: ParsedDocument, data: bytes, slots: list[tuple[str, st
 
 
 def _large_enough(png: bytes) -> bool:
-    # PNG: width and height are the big-endian words at bytes 16-24 of the IHDR chunk.
-    return min(int.from_bytes(png[16:20], "big"), int.from_bytes(png[20:24], "big")) >= _MIN_SIDE
+    return min(charts.image_size(png)) >= _MIN_SIDE
 
 
 def _apply(period: PeriodRecord, readings: list[charts.ChartReading], document: ParsedDocument) -> None:
     """The figures of each chart that passes (the two of a scope must also agree on the total); a chart that
     fails keeps its slots not reported and says why."""
-    if len(readings) == 2:
+    # Two charts that each pass must show the same total; when one fails, staff's reading of it is checked
+    # against the other's total on review (reports.chart_review).
+    if len(readings) == 2 and all(reading.passed for reading in readings):
         agree = charts.check_totals_agree(readings[0], readings[1])
         for reading in readings:
             reading.checks.append(agree)
