@@ -315,7 +315,7 @@ def source(request: HttpRequest, pk: int) -> HttpResponse:
         "chart_images": ChartReading.objects.published()
         .filter(source=document)
         .exclude(image="")
-        .select_related("period"),
+        .select_related("period__company"),
     }
     return render(request, "provenance/source.html", context)
 

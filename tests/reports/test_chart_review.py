@@ -70,6 +70,11 @@ def test_a_passed_reading_is_published_with_its_image_a_click_away(imported: Imp
     assert b"".join(answer.streaming_content).startswith(b"\x89PNG")
     (record,) = [item for item in api if item["scope"] == "excluding-aws"]
     assert record["chart_image_url"].endswith(f"/sources/charts/{germany.chart_image}.png")
+    source_page = client.get(germany.period.source.get_absolute_url()).content.decode()
+    assert "Figures read from its chart images" in source_page
+    assert source_page.count('<img src="/sources/charts/') == 3  # the fourth waits for staff
+    report_page = client.get(germany.period.get_absolute_url()).content.decode()
+    assert f'href="/sources/charts/{germany.chart_image}.png"' in report_page
 
 
 def test_the_review_screen_shows_the_image_beside_the_numbers_read(imported: ImportRun, staff: Client) -> None:
