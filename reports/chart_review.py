@@ -42,23 +42,16 @@ def publish_reading(
         raise DocumentError("the numbers do not pass the chart's checks: " + "; ".join(failed))
     if reading.period is None:
         raise DocumentError("this reading belongs to no reporting period")
-    corrected = charts.ChartReading(
-        reading.page,
-        reading.image_name,
-        b"",
-        [
-            charts.Part(label.strip(), count, Decimal(share) if share else None, charts.Box(0, 0, 0, 0))
-            for label, count, share in parts
-        ],
+    corrected = amazon_charts.staff_reading(
+        parts,
         total,
+        page=reading.page,
+        name=reading.image_name,
         kind=reading.kind,
         scope=reading.period.scope,
-        image_sha256=reading.image_sha256,
+        sha256=reading.image_sha256,
     )
-    note = (
-        f"Read by staff from the chart image on page {reading.page} of the report after OCR failed its checks, "
-        "then checked: the parts add up to the total in its middle and each printed share matches its count."
-    )
+    note = amazon_charts.staff_note(reading.page)
     reason = f"chart image on page {reading.page} read by staff ({user.get_username()})"
     with transaction.atomic():
         written = [

@@ -26,6 +26,7 @@ from simple_history.utils import bulk_create_with_history, bulk_update_with_hist
 
 from reports import importers
 from reports.companies import KNOWN_COMPANIES
+from reports.importers import amazon_charts
 from reports.importers.base import DocumentError, FigureRecord, ParsedDocument, PeriodRecord
 from reports.models import (
     ChartReading,
@@ -184,6 +185,7 @@ def _import_in_transaction(
 ) -> None:
     """Plan, archive and apply one parsed document inside the caller's transaction and locks."""
     _plan_per_row_on_postgresql()
+    _keep_staff_readings(document)
     plan = plan_import(document, source_kind=source_kind)
     # Not stored: for callers that print what changed (import_report, the staff upload).
     run.plan, run.new_periods = plan, plan.new_periods  # type: ignore[attr-defined]
@@ -267,6 +269,14 @@ def _archive(
     return source
 
 
+def _keep_staff_readings(document: ParsedDocument) -> None:
+    """A chart image staff read (OCR failed its checks) keeps their figures when the document comes again."""
+    failed = [reading.sha256 for reading in document.charts if not reading.passed]
+    if failed:
+        corrected = ChartReading.objects.filter(image_sha256__in=failed, status=ChartReading.Status.CORRECTED)
+        amazon_charts.apply_staff_readings(document, {c.image_sha256: c.reading for c in corrected})
+
+
 def store_chart_readings(
     document: ParsedDocument, *, source: SourceDocument, periods: dict[Any, Any], written: list[str]
 ) -> None:
@@ -278,9 +288,9 @@ def store_chart_readings(
             image_sha256=reading.sha256
         )
         stored.source, stored.period, stored.page, stored.image_name = source, period, reading.page, reading.name
-        stored.kind, stored.engine, stored.reading = reading.kind, document.ocr_engine, reading.as_dict()
-        stored.checks = [check.as_dict() for check in reading.checks]
+        stored.kind, stored.engine = reading.kind, document.ocr_engine
         if stored.status != ChartReading.Status.CORRECTED:  # a staff correction outlives a re-import
+            stored.reading, stored.checks = reading.as_dict(), [check.as_dict() for check in reading.checks]
             passed = reading.passed
             stored.status = ChartReading.Status.PUBLISHED if passed else ChartReading.Status.AWAITING_REVIEW
         if not stored.image:

@@ -100,6 +100,43 @@ def _apply(period: PeriodRecord, readings: list[charts.ChartReading], document: 
         _mark_slots(period, reading)
 
 
+def staff_note(page: int) -> str:
+    """How a figure staff read off a chart image (after OCR failed its checks) was obtained."""
+    return (
+        f"Read by staff from the chart image on page {page} of the report after OCR failed its checks, "
+        "then checked: the parts add up to the total in its middle and each printed share matches its count."
+    )
+
+
+def staff_reading(
+    parts: list[tuple[str, int, str]], total: int | None, *, page: int, name: str, kind: str, scope: str, sha256: str
+) -> charts.ChartReading:
+    """A reading from what staff typed (label, count, printed share or ""), for the same figures as OCR's."""
+    box = charts.Box(0, 0, 0, 0)
+    typed = [charts.Part(label.strip(), count, Decimal(share) if share else None, box) for label, count, share in parts]
+    return charts.ChartReading(page, name, b"", typed, total, kind=kind, scope=scope, image_sha256=sha256)
+
+
+def apply_staff_readings(document: ParsedDocument, corrected: dict[str, dict[str, object]]) -> None:
+    """Staff's reading of an image OCR cannot read outlives a re-import: {image SHA-256: stored reading}."""
+    periods = {period.scope: period for period in document.periods}
+    for reading in document.charts:
+        stored = corrected.get(reading.sha256)
+        if reading.passed or stored is None:
+            continue
+        parts = [(str(p["label"]), int(p["count"]), str(p["share"] or "")) for p in stored["parts"]]  # type: ignore[attr-defined]
+        typed = staff_reading(
+            parts,
+            stored["total"],
+            page=reading.page,
+            name=reading.name,
+            kind=reading.kind,  # type: ignore[arg-type]
+            scope=reading.scope,
+            sha256=reading.sha256,
+        )
+        _replace(periods[reading.scope], figures_of(typed, note=staff_note(reading.page)))
+
+
 def _note(reading: charts.ChartReading) -> str:
     return (
         f"Read by OCR from the chart image on page {reading.page} of the report and checked: the parts add up "

@@ -118,3 +118,16 @@ def test_staff_correct_the_reading_and_publish_it(imported: ImportRun, staff: Cl
     assert "Read by staff from the chart image on page 3" in aws_figure("non-content-disclosed").note
     assert aws_content().status == ChartReading.Status.CORRECTED and aws_content().reviewed_by == "editor"
     assert client.get(f"/sources/charts/{reading.image_sha256}.png").status_code == 200
+
+
+def test_staffs_reading_outlives_a_forced_reimport(imported: ImportRun, staff: Client, shared_data: Path) -> None:
+    reading = aws_content()
+    form = review_form(("Content", "15", "3"), ("Non-Content", "508", "97"), total="523")
+    staff.post(f"/admin/reports/chartreading/{reading.pk}/change/", form)
+    data = (shared_data / "reports" / "amazon" / H2_2020).read_bytes()
+
+    again = services.import_document(data=data, filename=H2_2020, publish=True, force=True)
+
+    assert again.outcome == ImportRun.Outcome.SUCCEEDED and (again.created, again.updated) == (0, 0)
+    assert aws_figure("non-content-disclosed").value == 508
+    assert aws_content().status == ChartReading.Status.CORRECTED and aws_content().reading["total"] == 523
