@@ -19,6 +19,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from decimal import Decimal
+from typing import Any
 
 from reports.importers import charts
 from reports.importers.base import FigureRecord, ParsedDocument, PeriodRecord
@@ -117,20 +118,20 @@ def staff_reading(
     return charts.ChartReading(page, name, b"", typed, total, kind=kind, scope=scope, image_sha256=sha256)
 
 
-def apply_staff_readings(document: ParsedDocument, corrected: dict[str, dict[str, object]]) -> None:
+def apply_staff_readings(document: ParsedDocument, corrected: dict[str, dict[str, Any]]) -> None:
     """Staff's reading of an image OCR cannot read outlives a re-import: {image SHA-256: stored reading}."""
     periods = {period.scope: period for period in document.periods}
     for reading in document.charts:
         stored = corrected.get(reading.sha256)
         if reading.passed or stored is None:
             continue
-        parts = [(str(p["label"]), int(p["count"]), str(p["share"] or "")) for p in stored["parts"]]  # type: ignore[attr-defined]
+        parts = [(str(p["label"]), int(p["count"]), str(p["share"] or "")) for p in stored["parts"]]
         typed = staff_reading(
             parts,
             stored["total"],
             page=reading.page,
             name=reading.name,
-            kind=reading.kind,  # type: ignore[arg-type]
+            kind=reading.kind,
             scope=reading.scope,
             sha256=reading.sha256,
         )
