@@ -327,3 +327,16 @@ def test_headlines_compare_the_latest_reports_and_never_rank_ranges(bundled_data
     # Google's share stopped being published for all requests years ago: the headline is of a recent report.
     assert "2012" not in share.title
     assert "a range, as U.S. law requires, not a count to rank" in bands.title
+
+
+@pytest.mark.django_db
+def test_a_figure_read_from_a_chart_image_says_so_in_the_table_and_its_sources(bundled_data: None) -> None:
+    chart = build_chart("company-requests", {"company": "amazon", "scope": "aws"})
+
+    columns = [column.key for column in chart.columns]
+    rows = [dict(zip(columns, row, strict=True)) for row in chart.rows]
+    h2_2022 = next(r for r in rows if r["period"] == "H2 2022" and r["request_type"] == "all")
+    h1_2020 = next(r for r in rows if r["period"] == "H1 2020" and r["request_type"] == "subpoena")
+    assert (h2_2022["value"], h2_2022["basis"]) == (478, "read by OCR from a chart image in the report, and checked")
+    assert h1_2020["basis"] == "as published"
+    assert "From H2 2020" in " ".join(chart.notes)
