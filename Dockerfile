@@ -4,7 +4,7 @@ FROM python:3.11-slim-bookworm
 ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 PIP_DISABLE_PIP_VERSION_CHECK=1 \
     DJANGO_ENV=production DATA_DEMANDS_VAR_DIR=/var/lib/data-demands
 # Chromium renders the static PNG/SVG chart images (kaleido).
-RUN apt-get update && apt-get install -y --no-install-recommends chromium curl && rm -rf /var/lib/apt/lists/*
+RUN apt-get update && apt-get install -y --no-install-recommends chromium tesseract-ocr curl && rm -rf /var/lib/apt/lists/*
 WORKDIR /app
 COPY pyproject.toml ./
 COPY scripts/requirements.py scripts/

@@ -33,6 +33,7 @@ urlpatterns = [
     path("sources/", provenance.sources, name="sources"),
     path("sources/<int:pk>/", provenance.source, name="source"),
     path("sources/<int:pk>/archive", provenance.source_archive, name="source_archive"),
+    path("sources/charts/<str:sha256>.png", provenance.chart_image, name="chart_image"),
     path("corrections/", provenance.corrections, name="corrections"),
     path("methodology/", provenance.methodology, name="methodology"),
     path("emergency-disclosures/", disclosures.tracker, name="disclosures"),

@@ -640,3 +640,7 @@ class EmergencyStatementAdmin(SimpleHistoryAdmin):
         count = queryset.exclude(status=Status.PUBLISHED).update(status=Status.PUBLISHED)
         services.bump_generation()
         self.message_user(request, f"Published {count} statement{'s' if count != 1 else ''}.", messages.SUCCESS)
+
+
+# Chart readings have their own review screen (the image beside the numbers): reports/admin_charts.py.
+from reports import admin_charts  # noqa: E402, F401

@@ -12,8 +12,10 @@ from typing import Any
 from django.core.files.base import ContentFile
 from django.db import transaction
 
+from reports.importers import charts
 from reports.importers.base import DocumentError
 from reports.models import (
+    ChartReading,
     Company,
     DataFeed,
     EmergencyDisclosure,
@@ -268,3 +270,38 @@ def add_default_feeds(*, rows: Iterable[dict[str, str]]) -> int:
         )
         created += new
     return created
+
+
+def upsert_chart_readings(*, items: Iterable[dict[str, Any]]) -> int:
+    """Chart readings of the bundled dataset, each with its image cut again from its archived document where
+    the site holds one (no OCR: the image is found by its SHA-256); returns how many were written."""
+    written = 0
+    images: dict[str, dict[str, bytes]] = {}
+    for item in items:
+        source = SourceDocument.objects.filter(sha256=item["document_sha256"]).first()
+        if source is None:
+            continue
+        period = ReportingPeriod.objects.filter(
+            company__slug=item["company"], scope=item["scope"], start=item["period_start"], end=item["period_end"]
+        ).first()
+        reading = ChartReading.objects.filter(image_sha256=item["image_sha256"]).first() or ChartReading(
+            image_sha256=item["image_sha256"], status=item["status"]
+        )
+        reading.source, reading.period, reading.page = source, period, item["page"]
+        reading.image_name, reading.kind, reading.engine = item["image_name"], item["kind"], item["engine"]
+        if reading.status != ChartReading.Status.CORRECTED:
+            reading.reading, reading.checks, reading.status = item["reading"], item["checks"], item["status"]
+        if not reading.image and source.archive:
+            if source.sha256 not in images:
+                images[source.sha256] = _images_by_digest(source)
+            if png := images[source.sha256].get(item["image_sha256"]):
+                reading.image.save(f"{item['image_sha256']}.png", ContentFile(png), save=False)
+        reading.save()
+        written += 1
+    return written
+
+
+def _images_by_digest(source: SourceDocument) -> dict[str, bytes]:
+    with source.archive.open("rb") as handle:
+        data = handle.read()
+    return {hashlib.sha256(png).hexdigest(): png for _, _, png in charts.page_images(data)}

@@ -27,6 +27,9 @@ SECONDARY_FIGURES_CSV = DATA_DIR / "secondary-figures.csv"
 #: Period details the long form has no column for: when the company published, and its methodology notes.
 PERIODS_CSV = DATA_DIR / "periods.csv"
 DISCLOSURES_JSON = DATA_DIR / "emergency-disclosures.json"
+#: What each chart image the figures were read from says, and its checks (the images are cut again from the
+#: archived documents on load, where the site holds them).
+CHART_READINGS_JSON = DATA_DIR / "chart-readings.json"
 #: What companies and governments have said about emergency disclosures: standards, statements, notices.
 STATEMENTS_JSON = DATA_DIR / "emergency-statements.json"
 #: Where each company publishes: its transparency page and the links to follow (created disabled).
@@ -44,6 +47,7 @@ class LoadResult:
     statements_updated: int = 0
     archived: int = 0
     feeds_created: int = 0
+    chart_readings: int = 0
 
     @property
     def failed(self) -> list[ImportRun]:
@@ -83,6 +87,9 @@ def load(*, publish: bool = True) -> LoadResult:
     shared = default_shared_data()
     if (shared / "reports").is_dir():
         result.archived = bulk.archive_local_copies(paths=document_paths(shared), reason="bundled dataset")
+    if CHART_READINGS_JSON.exists():
+        items = json.loads(CHART_READINGS_JSON.read_text(encoding="utf-8"))
+        result.chart_readings = bulk.upsert_chart_readings(items=items)
     return result
 
 
@@ -251,6 +258,7 @@ def _figure_row(item: PrimaryDocument, period: PeriodRecord, figure: FigureRecor
         item.url,
         figure.note,
         item.kind,
+        figure.chart_image,
     )
 
 
@@ -323,6 +331,7 @@ def build(
     _write(data_dir / PRIMARY_FIGURES_CSV.name, _csv_text([*FIGURE_COLUMNS, *FIGURE_EXTRA_COLUMNS], figures))
     _write(data_dir / PERIODS_CSV.name, _csv_text(PERIOD_COLUMNS, periods))
     _write(sources_csv, sources)
+    _write(data_dir / CHART_READINGS_JSON.name, json.dumps(chart_reading_items(documents), indent=1) + "\n")
     return BuildResult(
         documents=documents,
         figures=len(figures),
@@ -331,6 +340,35 @@ def build(
         unknown_files=folder.unknown_files,
         build_warnings=build_warnings,
     )
+
+
+def chart_reading_items(documents: list[PrimaryDocument]) -> list[dict[str, object]]:
+    """Every chart reading of the documents, as plain data: what bulk.upsert_chart_readings loads."""
+    items = []
+    for item in documents:
+        periods = {period.scope: period for period in item.document.periods}
+        for reading in item.document.charts:
+            period = periods[reading.scope]
+            items.append(
+                {
+                    "document_sha256": item.sha256,
+                    "company": period.company,
+                    "scope": reading.scope,
+                    "period_start": period.start.isoformat(),
+                    "period_end": period.end.isoformat(),
+                    "page": reading.page,
+                    "image_name": reading.name,
+                    "image_sha256": reading.sha256,
+                    "kind": reading.kind,
+                    "engine": item.document.ocr_engine,
+                    "status": "published" if reading.passed else "review",
+                    "reading": reading.as_dict(),
+                    "checks": [check.as_dict() for check in reading.checks],
+                }
+            )
+    return sorted(
+        items, key=lambda i: (str(i["company"]), str(i["period_start"]), int(i["page"]), str(i["image_name"]))
+    )  # type: ignore[call-overload]
 
 
 def read_csv_rows(path: Path) -> list[list[str]]:

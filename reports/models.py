@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -18,6 +19,7 @@ from django.urls import reverse
 from simple_history.models import HistoricalRecords
 
 from reports.querysets import (
+    ChartReadingQuerySet,
     CompanyQuerySet,
     EmergencyDisclosureQuerySet,
     EmergencyStatementQuerySet,
@@ -240,6 +242,12 @@ class Figure(models.Model):
         max_digits=14, decimal_places=2, null=True, blank=True, help_text="Band maximum, e.g. 249 in '0-249'."
     )
     note = models.CharField(max_length=500, blank=True, help_text="Why a figure is not reported, or a caveat.")
+    chart_image = models.CharField(
+        max_length=64,
+        blank=True,
+        db_index=True,
+        help_text="SHA-256 of the chart image this figure was read from by OCR (a ChartReading); empty otherwise.",
+    )
     source = models.ForeignKey(
         SourceDocument,
         null=True,
@@ -327,6 +335,52 @@ class Figure(models.Model):
         # Parts against totals span rows: the admin formset and the importers check them together.
         if errors:
             raise ValidationError(errors)
+
+
+def chart_image_path(instance: ChartReading, filename: str) -> str:
+    """Chart images are archived beside the documents, named by their own SHA-256."""
+    return f"sources/charts/{instance.image_sha256}.png"
+
+
+class ChartReading(models.Model):
+    """A chart image a document only draws its figures in, as read by OCR: the image (archived), what was read
+    (labels, numbers, boxes), the checks it passed or failed, and whether its figures are published."""
+
+    class Status(models.TextChoices):
+        PUBLISHED = "published", "Passed its checks: published"
+        AWAITING_REVIEW = "review", "Failed its checks: awaiting staff review"
+        CORRECTED = "corrected", "Corrected and published by staff"
+
+    source = models.ForeignKey(SourceDocument, on_delete=models.PROTECT, related_name="chart_readings")
+    period = models.ForeignKey(
+        ReportingPeriod, null=True, blank=True, on_delete=models.SET_NULL, related_name="chart_readings"
+    )
+    page = models.PositiveIntegerField()
+    image_name = models.CharField(max_length=100)
+    #: Empty only for a bundled reading whose document the site does not hold (nothing to cut it from).
+    image = models.FileField(upload_to=chart_image_path, max_length=200, blank=True)
+    image_sha256 = models.CharField(max_length=64, unique=True)
+    kind = models.CharField(max_length=20, help_text="country or content")
+    engine = models.CharField(max_length=100, blank=True)
+    #: {"parts": [{"label", "count", "share", "box"}], "total", "unpaired", "variant"}
+    reading = models.JSONField(default=dict)
+    #: [{"name", "passed", "detail"}]
+    checks = models.JSONField(default=list)
+    status = models.CharField(max_length=10, choices=Status.choices)
+    reviewed_by = models.CharField(max_length=150, blank=True)
+    reviewed_at = models.DateTimeField(null=True, blank=True)
+
+    objects = ChartReadingQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["source", "page", "image_name"]
+
+    def __str__(self) -> str:
+        return f"{self.source} page {self.page}, {self.image_name}"
+
+    @property
+    def failed_checks(self) -> list[dict[str, Any]]:
+        return [check for check in self.checks if not check.get("passed")]
 
 
 class EmergencyDisclosure(models.Model):
@@ -609,6 +663,9 @@ class ImportRun(models.Model):
     unknowns = models.JSONField(default=list, blank=True)
     #: The reporting periods the document gives (new or existing): what its run page offers to review and publish.
     periods = models.ManyToManyField(ReportingPeriod, blank=True, related_name="import_runs")
+    ocr_engine = models.CharField(
+        max_length=100, blank=True, help_text="The OCR engine that read the document's chart images, and its version."
+    )
 
     objects = ImportRunQuerySet.as_manager()
 

@@ -24,8 +24,9 @@ FIGURE_COLUMNS = (
     "source_url",
 )
 #: After the fixed columns: why a figure is not reported or a caveat; whether the value is exact, a band or not
-#: reported; and what kind of document backs it (the company's own, a transcribed copy, or the press).
-FIGURE_EXTRA_COLUMNS = ("note", "kind", "source_kind")
+#: reported; what kind of document backs it (the company's own, a transcribed copy, or the press); and, for a
+#: figure read by OCR from a chart image, that image's SHA-256 (served at /sources/charts/<sha256>.png).
+FIGURE_EXTRA_COLUMNS = ("note", "kind", "source_kind", "chart_image")
 
 #: Columns of /data/computed-figures.csv: the key of figures.csv, the value columns, then what was computed
 #: (period-total or calendar-year), how in words, and the documents it rests on (space-separated).
@@ -73,6 +74,7 @@ def figure_row(
     source_url: str,
     note: str,
     source_kind: str,
+    chart_image: str = "",
 ) -> list[str]:
     """One row of figures.csv (FIGURE_COLUMNS + FIGURE_EXTRA_COLUMNS): the one place its cells are written.
     The site's download, the bundled dataset and any other writer go through here."""
@@ -91,6 +93,7 @@ def figure_row(
         note,
         value_kind(value, value_min),
         source_kind,
+        chart_image,
     ]
 
 
@@ -118,6 +121,7 @@ def figure_rows(figures: Iterable[Any]) -> Iterator[list[str]]:
             source.url if source else "",
             figure.note,
             source.kind if source else "",
+            figure.chart_image,
         )
 
 
@@ -139,12 +143,13 @@ FIGURE_VALUE_FIELDS = (
     "note",
     "source__kind",
     "period__source__kind",
+    "chart_image",
 )
 
 
 def figure_value_rows(rows: Iterable[tuple[Any, ...]]) -> Iterator[list[str]]:
     """Rows of figures.csv from ``values_list(*FIGURE_VALUE_FIELDS)`` tuples; the same as ``figure_rows``."""
-    for *key, value, low, high, own, shared, note, own_kind, shared_kind in rows:
+    for *key, value, low, high, own, shared, note, own_kind, shared_kind, chart_image in rows:
         company, scope, start, end, jurisdiction, request_type, measure = key
         yield figure_row(
             company,
@@ -160,6 +165,7 @@ def figure_value_rows(rows: Iterable[tuple[Any, ...]]) -> Iterator[list[str]]:
             own or shared or "",
             note,
             (own_kind if own else shared_kind) or "",
+            chart_image,
         )
 
 

@@ -19,7 +19,7 @@ from reports.models import (
 
 #: Formats whose rows name their own sources: the file itself is not archived as a source.
 SELF_SOURCED_FORMATS = frozenset({"canonical_csv"})
-FIGURE_FIELDS = ("value", "value_min", "value_max", "note")
+FIGURE_FIELDS = ("value", "value_min", "value_max", "note", "chart_image")
 PeriodKey = tuple[str, str, dt.date, dt.date]
 FigureKey = tuple[str, str, str]
 
@@ -159,6 +159,7 @@ def _plan_figure(
         figure.value_min,
         figure.value_max,
         figure.note,
+        figure.chart_image,
     ) and _keeps_citation(plan, record, figure, current.source or (period.source if period else None)):
         plan.unchanged += 1
     else:

@@ -18,6 +18,7 @@ if TYPE_CHECKING:
     # The querysets' bases name their models in quotes (QuerySet["Figure"], generic at runtime too, so the mypy
     # plugin can build each model's manager); ruff does not read those quotes as a use of the import.
     from reports.models import (  # noqa: F401
+        ChartReading,
         Company,
         EmergencyDisclosure,
         EmergencyStatement,
@@ -29,7 +30,7 @@ if TYPE_CHECKING:
 
 PUBLISHED = "published"
 #: Jurisdiction codes that group governments rather than name one country.
-NOT_COUNTRIES = ("WW", "NON-US")
+NOT_COUNTRIES = ("WW", "NON-US", "OTHER")
 #: What a chart row holds: the figure and the ids of its period and own source. The period's company and
 #: dates come from the chart's own list of periods, so no row is joined or converted twice.
 CHART_FIELDS = (
@@ -42,6 +43,7 @@ CHART_FIELDS = (
     "value_max",
     "note",
     "source_id",
+    "chart_image",
 )
 
 
@@ -195,9 +197,12 @@ class SourceDocumentQuerySet(models.QuerySet["SourceDocument"]):
 
     def cited_by_chart(self, ids: Iterable[int]) -> SourceDocumentQuerySet:
         """The documents behind a chart's figures, newest first."""
+        ChartReading = model("ChartReading")
+        read = ChartReading.objects.published().filter(source=OuterRef("pk")).exclude(image="")
         return (
             self.filter(pk__in=sorted(set(ids)))
             .select_related("company")
+            .annotate(reads_chart_images=Exists(read))
             .order_by(models.F("published_on").desc(nulls_last=True), "title", "pk")
         )
 
@@ -599,3 +604,13 @@ class EmergencyStatementQuerySet(models.QuerySet["EmergencyStatement"]):
     def for_tracker(self) -> EmergencyStatementQuerySet:
         """Published statements with their company and sources, standards first, then by date."""
         return self.published().select_related("company").prefetch_related("sources").order_by("kind", "-date", "pk")
+
+
+class ChartReadingQuerySet(models.QuerySet["ChartReading"]):
+    def published(self) -> ChartReadingQuerySet:
+        """Readings whose figures are published: they passed their checks, or staff corrected them."""
+        return self.filter(status__in=["published", "corrected"], period__status="published")
+
+    def awaiting_review(self) -> ChartReadingQuerySet:
+        """Readings that failed their checks: their figures stay not reported until staff correct them."""
+        return self.filter(status="review")

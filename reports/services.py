@@ -26,8 +26,10 @@ from simple_history.utils import bulk_create_with_history, bulk_update_with_hist
 
 from reports import importers
 from reports.companies import KNOWN_COMPANIES
+from reports.importers import amazon_charts
 from reports.importers.base import DocumentError, FigureRecord, ParsedDocument, PeriodRecord
 from reports.models import (
+    ChartReading,
     Company,
     DataFeed,
     DataGeneration,
@@ -162,6 +164,7 @@ def _discard_unreferenced(names: list[str]) -> list[str]:
     if not names:
         return []
     referenced = set(SourceDocument.objects.filter(archive__in=names).values_list("archive", flat=True))
+    referenced |= set(ChartReading.objects.filter(image__in=names).values_list("image", flat=True))
     gone = [name for name in names if name not in referenced]
     for name in gone:
         _archive_storage().delete(name)
@@ -183,6 +186,7 @@ def _import_in_transaction(
 ) -> None:
     """Plan, archive and apply one parsed document inside the caller's transaction and locks."""
     _plan_per_row_on_postgresql()
+    _keep_staff_readings(document)
     plan = plan_import(document, source_kind=source_kind)
     # Not stored: for callers that print what changed (import_report, the staff upload).
     run.plan, run.new_periods = plan, plan.new_periods  # type: ignore[attr-defined]
@@ -191,6 +195,9 @@ def _import_in_transaction(
         source = _archive(document=document, kind=source_kind, **archive)
     _apply(plan, run=run, source=source, publish=publish, reason=f"import of {run.filename}", user=user)
     run.periods.set([period for period in plan.periods.values() if period is not None])
+    if document.charts and source is not None:
+        run.ocr_engine = document.ocr_engine
+        store_chart_readings(document, source=source, periods=plan.periods, written=archive["written"])
     run.source = source
     run.warnings = [*document.warnings, *plan.disagreements]
     finish_run(run, ImportRun.Outcome.SUCCEEDED, _summary(run))
@@ -262,6 +269,36 @@ def _archive(
     source._change_reason = f"archived by the import of {name}"  # type: ignore[attr-defined]
     source.save()
     return source
+
+
+def _keep_staff_readings(document: ParsedDocument) -> None:
+    """A chart image staff read (OCR failed its checks) keeps their figures when the document comes again."""
+    failed = [reading.sha256 for reading in document.charts if not reading.passed]
+    if failed:
+        corrected = ChartReading.objects.filter(image_sha256__in=failed, status=ChartReading.Status.CORRECTED)
+        amazon_charts.apply_staff_readings(document, {c.image_sha256: c.reading for c in corrected})
+
+
+def store_chart_readings(
+    document: ParsedDocument, *, source: SourceDocument, periods: dict[Any, Any], written: list[str]
+) -> None:
+    """Keep each chart image read by OCR, with what was read and its checks, archived beside its document.
+    A reading that passed is published with its figures; one that failed waits for staff review."""
+    for reading in document.charts:
+        period = next(p for key, p in periods.items() if key[1] == reading.scope)
+        stored = ChartReading.objects.filter(image_sha256=reading.sha256).first() or ChartReading(
+            image_sha256=reading.sha256
+        )
+        stored.source, stored.period, stored.page, stored.image_name = source, period, reading.page, reading.name
+        stored.kind, stored.engine = reading.kind, document.ocr_engine
+        if stored.status != ChartReading.Status.CORRECTED:  # a staff correction outlives a re-import
+            stored.reading, stored.checks = reading.as_dict(), [check.as_dict() for check in reading.checks]
+            passed = reading.passed
+            stored.status = ChartReading.Status.PUBLISHED if passed else ChartReading.Status.AWAITING_REVIEW
+        if not stored.image:
+            stored.image.save(f"{reading.sha256}.png", ContentFile(reading.png), save=False)
+            written.append(stored.image.name)
+        stored.save()
 
 
 def ensure_companies(slugs: Iterable[str]) -> dict[str, Company]:
@@ -374,6 +411,7 @@ def _create_figures(plan: ImportPlan, own_source: Any, *, user: AbstractBaseUser
                 value_min=f.value_min,
                 value_max=f.value_max,
                 note=f.note,
+                chart_image=f.chart_image,
                 source=own_source(period, record, f),
             )
 

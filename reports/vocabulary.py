@@ -203,4 +203,9 @@ def total_parts(request_types: Iterable[str]) -> list[str]:
 
 
 #: Jurisdiction codes that are not ISO 3166-1 alpha-2 countries.
-SPECIAL_JURISDICTIONS = {"NON-US": "All non-U.S. governments", "WW": "Worldwide"}
+SPECIAL_JURISDICTIONS = {
+    "NON-US": "All non-U.S. governments",
+    "WW": "Worldwide",
+    # Amazon's country charts (H2 2020 on) name their largest sources and group the rest as "Others".
+    "OTHER": 'Other governments (the rest of a chart\'s "Others")',
+}

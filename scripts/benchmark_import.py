@@ -2,6 +2,7 @@
 
 Usage: DATABASE_URL=postgresql://postgres@127.0.0.1:5432/postgres .venv/bin/python scripts/benchmark_import.py
        .venv/bin/python scripts/benchmark_import.py --bundled   (load_bundled_data into in-memory SQLite, twice)
+       .venv/bin/python scripts/benchmark_import.py --ocr       (the OCR of every chart image, per image; no database)
 
 It creates a scratch database (``dd_bench``, or ``--database``) on the server DATABASE_URL names, drops it
 at the end, and prints documents, figures, seconds and figures per second for: a first import into the empty
@@ -19,6 +20,7 @@ import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
 import psycopg
@@ -53,9 +55,12 @@ def main() -> int:
     parser.add_argument("--shared-data", type=Path, default=DEFAULT_SHARED_DATA)
     parser.add_argument("--keep", action="store_true", help="keep the scratch database afterwards")
     parser.add_argument("--bundled", action="store_true", help="time the bundled dataset's load on SQLite instead")
+    parser.add_argument("--ocr", action="store_true", help="time only the OCR of the chart images, per image")
     args = parser.parse_args()
     if args.bundled:
         return _bundled_on_sqlite()
+    if args.ocr:
+        return _ocr_cost(args.shared_data)
     server_url = os.environ.get("DATABASE_URL", "")
     if not server_url.startswith(("postgres://", "postgresql://")):
         sys.exit("set DATABASE_URL=postgresql://... (the server to create the scratch database on)")
@@ -122,6 +127,7 @@ def _run_in(scratch_url: str, shared_data: Path) -> int:
     print("|---|---:|---:|---:|---:|---:|---:|---:|---:|")
     for item in passes:
         print(item.line())
+    _ocr_cost(shared_data)
     failed = [p for p in passes[1:] if p.rows_written or p.created or p.updated]
     if failed:
         print("\nFAIL: an unchanged run wrote rows", file=sys.stderr)
@@ -250,6 +256,45 @@ def _import_all(documents: list[tuple[Path, bytes]], label: str, *, force: bool,
         created, updated = created + run.created, updated + run.updated
     seconds, cpu = time.perf_counter() - started, _cpu_seconds() - cpu
     return Pass(label, len(documents), seen or figures, seconds, cpu, created, updated, _row_count() - before)
+
+
+def _ocr_cost(shared_data: Path) -> int:
+    """What reading the chart images costs: each image of each PDF report, read as its importer reads it (wall
+    seconds, and CPU seconds of this process plus tesseract's, which runs as a child process), then the total."""
+    sys.path.insert(0, str(PROJECT_DIR))
+    logging.getLogger("pypdf").setLevel(logging.ERROR)
+    from reports import importers
+    from reports.importers import charts
+
+    if not charts.ocr_available():
+        sys.exit("tesseract is not installed (apt-get install tesseract-ocr)")
+    timings: list[tuple[str, Any, float, float]] = []
+    read_donut, current = charts.read_donut, [""]
+
+    def timed(*args: Any, **kwargs: Any) -> Any:
+        before, wall = os.times(), time.perf_counter()
+        reading = read_donut(*args, **kwargs)
+        after = os.times()
+        timings.append((current[0], reading, time.perf_counter() - wall, sum(after[:4]) - sum(before[:4])))
+        return reading
+
+    charts.read_donut = timed  # the importer calls it through the module: every reading is timed
+    started = time.perf_counter()
+    for path in sorted((shared_data / "reports").glob("*/*.pdf")):
+        current[0] = path.name
+        importers.parse(path.read_bytes(), filename=path.name)
+    documents_seconds = time.perf_counter() - started
+    charts.read_donut = read_donut
+    print(f"\nOCR of chart images with {charts.engine_version()}\n")
+    print("| report | image | checks | reading used | seconds | CPU seconds (with tesseract) |")
+    print("|---|---|---|---|---:|---:|")
+    for name, reading, wall, cpu in timings:
+        passed = "passed" if reading.passed else "failed: " + ", ".join(c.name for c in reading.failed_checks)
+        print(f"| {name} | {reading.place} | {passed} | {reading.variant} | {wall:.2f} | {cpu:.2f} |")
+    wall, cpu = sum(t[2] for t in timings), sum(t[3] for t in timings)
+    print(f"| all | {len(timings)} images | | | {wall:.2f} | {cpu:.2f} |")
+    print(f"\nEvery PDF report parsed, OCR included: {documents_seconds:.2f} s")
+    return 0
 
 
 if __name__ == "__main__":

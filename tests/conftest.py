@@ -162,3 +162,12 @@ def _fresh_cache() -> None:
     from django.core.cache import cache
 
     cache.clear()
+
+
+@pytest.fixture(scope="session")
+def tesseract() -> str:
+    """Debian's OCR engine, for reports that draw their figures as chart images."""
+    path = shutil.which("tesseract")
+    if path is None:
+        missing("needs the OCR engine tesseract to read chart images (apt-get install tesseract-ocr; CI does)")
+    return str(path)

@@ -94,6 +94,25 @@ class Context:
     def breaks(self) -> list[Break]:
         return ordered_breaks(length_breaks(self.spans) + scope_breaks(self.all_spans, self.name))
 
+    def later_scopes(self) -> list[str]:
+        """A note when this scope's reports stop before the company's latest: where its newer figures are
+        (Amazon's reports give "Excluding AWS" and "AWS only" apart from H2 2020, with no whole-company total)."""
+        if not self.spans:
+            return []
+        ends = max(span.end for span in self.spans)
+        later = [
+            s for s in self.scopes if s != self.scope and any(x.scope == s and x.end > ends for x in self.all_spans)
+        ]
+        if not later:
+            return []
+        newest = max(self.all_spans, key=lambda span: span.end)
+        last = max(self.spans, key=lambda span: span.end)
+        scopes = " and ".join(f"“{scope_label(scope)}”" for scope in later)
+        return [
+            f"{self.name}'s reports for this scope stop in {last.label}; its later reports, to {newest.label}, "
+            f"give {scopes} apart: choose them under Scope."
+        ]
+
     @property
     def scope_phrase(self) -> str:
         return "" if self.scope == "total" else f" ({scope_label(self.scope)})"
@@ -204,7 +223,11 @@ def company_requests(state: dict[str, str]) -> Chart:
         figure=figure,
         columns=COMPARISON_COLUMNS,
         rows=_point_rows(series, jurisdiction, measure, by_id),
-        notes=[*numbered(breaks), *_requests_notes(measure, has_bands=any(r.request_type in BAND_TYPES for r in rows))],
+        notes=[
+            *context.later_scopes(),
+            *numbered(breaks),
+            *_requests_notes(measure, has_bands=any(r.request_type in BAND_TYPES for r in rows)),
+        ],
         sources=sources,
         data_updated=data_updated(),
         controls=controls,

@@ -84,6 +84,8 @@ class SourceEntry:
     page_url: str
     archive_url: str
     original_url: str
+    #: Where the chart images some of its figures were read from by OCR are listed ("" when none are).
+    chart_images_url: str = ""
 
     @classmethod
     def of(cls, document: SourceDocument) -> SourceEntry:
@@ -98,6 +100,9 @@ class SourceEntry:
             if document.archive
             else "",
             original_url=document.url,
+            chart_images_url=_source_url_pattern("source").replace("/0/", f"/{document.pk}/") + "#chart-images"
+            if getattr(document, "reads_chart_images", False)
+            else "",
         )
 
 

@@ -28,6 +28,10 @@ from reports.vocabulary import PERCENT_MEASURES, total_parts
 BAND_TYPES = ("national-security", "nsl", "fisa", "fisa-content", "fisa-non-content")
 
 
+#: How a figure the report only draws was obtained (docs/data.md, chart_image).
+READ_FROM_IMAGE = "read by OCR from a chart image in the report, and checked"
+
+
 class Row(NamedTuple):
     """One published figure with its period, company and source, as a chart reads it (CHART_FIELDS order)."""
 
@@ -46,6 +50,8 @@ class Row(NamedTuple):
     value_max: Decimal | None
     note: str
     own_source_id: int | None
+    #: The SHA-256 of the chart image the figure was read from by OCR, else "".
+    chart_image: str = ""
 
     @property
     def source_id(self) -> int | None:
@@ -66,7 +72,7 @@ def rows_of(values: Iterable[tuple[Any, ...]], spans: Iterable[Span]) -> list[Ro
     of a period the chart does not draw is left out."""
     by_id = {span.id: span for span in spans}
     rows = []
-    for period_id, jurisdiction, request_type, measure, value, low, high, note, own_source in values:
+    for period_id, jurisdiction, request_type, measure, value, low, high, note, own_source, image in values:
         span = by_id.get(period_id)
         if span is not None:
             rows.append(
@@ -86,6 +92,7 @@ def rows_of(values: Iterable[tuple[Any, ...]], spans: Iterable[Span]) -> list[Ro
                     high,
                     note,
                     own_source,
+                    image,
                 )
             )
     return rows
@@ -261,6 +268,8 @@ def _exact_or(row: Row, band_end: Decimal | None) -> Decimal:
 
 
 def _point_from(span: Span, row: Row, *, basis: str = "as published") -> Point:
+    if row.chart_image and basis == "as published":
+        basis = READ_FROM_IMAGE
     if row.value is not None:
         return Point(span, value=row.value, basis=basis, source_ids=_source_ids([row]))
     if row.value_min is not None:

@@ -149,7 +149,7 @@ def figure_fields(companies: list[str]) -> list[dict[str, Any]]:
         _field("scope", "string", d, **_enum(list(Scope.values))),
         _field("period_start", "date", d, constraints={"required": True}),
         _field("period_end", "date", d, constraints={"required": True}),
-        _field("jurisdiction", "string", d, constraints={"required": True, "pattern": "[A-Z]{2}|NON-US|WW"}),
+        _field("jurisdiction", "string", d, constraints={"required": True, "pattern": "[A-Z]{2}|NON-US|WW|OTHER"}),
         {
             **_field("request_type", "string", d, **_enum(list(REQUEST_TYPE_DEFINITIONS))),
             "description": d["request_type"] + "\n" + definitions(REQUEST_TYPE_DEFINITIONS),
@@ -165,6 +165,7 @@ def figure_fields(companies: list[str]) -> list[dict[str, Any]]:
         _field("note", "string", d),
         _field("kind", "string", d, **_enum(["exact", "band", "not-reported"])),
         _field("source_kind", "string", d, **_enum(list(SourceDocument.Kind.values))),
+        _field("chart_image", "string", d, constraints={"pattern": "[0-9a-f]{64}"}),
     ]
     assert [f["name"] for f in fields] == [*FIGURE_COLUMNS, *FIGURE_EXTRA_COLUMNS], "keep in step with opendata"
     return fields

@@ -25,7 +25,8 @@ FIGURE_FIELD_DESCRIPTIONS = {
     "period_start": "First day the reporting period covers (ISO 8601 date).",
     "period_end": "Last day the reporting period covers (ISO 8601 date).",
     "jurisdiction": "The government the demands came from: ISO 3166-1 alpha-2 (US, DE), NON-US for all "
-    "non-U.S. governments reported together, WW for a worldwide total.",
+    "non-U.S. governments reported together, WW for a worldwide total, OTHER for the governments a chart groups "
+    "as 'Others' (a remainder, not a country).",
     "request_type": "The kind of demand, as defined in the data dictionary (/methodology/).",
     "measure": "What is counted, as defined in the data dictionary (/methodology/).",
     "value": "The exact figure; empty (null) for a band or a figure the document does not report.",
@@ -39,6 +40,11 @@ FIGURE_FIELD_DESCRIPTIONS = {
     "report_url": "The report's page on this site, with every figure of the period and its source.",
     "source_kind": "What kind of document backs the figure: primary (the company's own), transcribed (a third "
     "party's text copy of the company's file) or secondary (the press).",
+    "chart_image": "Empty, unless the report only draws this figure in a chart image: then the SHA-256 of that "
+    "image, which this site read by OCR, checked (the parts add up to the chart's total, each printed share "
+    "matches) and archived at /sources/charts/<sha256>.png.",
+    "chart_image_url": "The chart image the figure was read from by OCR and checked, archived by this site; null "
+    "when the figure was read from the document's text or data.",
 }
 
 #: What each column of computed-figures.csv (and field of a computed figure in the API) means.
@@ -270,6 +276,7 @@ def _figure_schemas(key: dict[str, Any], number: dict[str, Any]) -> dict[str, An
                 "source_url": _nullable(URI),
                 "source_kind": _nullable({"type": "string", "enum": SOURCE_KINDS}),
                 "report_url": URI,
+                "chart_image_url": _nullable(URI),
             },
             FIGURE_FIELD_DESCRIPTIONS,
             # The kind says which numbers are present: never a value and a band, never zero for "not reported".

@@ -23,7 +23,7 @@ FIGURE_KINDS = ("exact", "band", "not-reported")
 COMPUTATIONS = ("period-total", "calendar-year")
 DATE_PATTERN = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 SLUG_PATTERN = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
-JURISDICTION_PATTERN = re.compile(r"^(?:[A-Z]{2}|NON-US|WW)$")
+JURISDICTION_PATTERN = re.compile(r"^(?:[A-Z]{2}|NON-US|WW|OTHER)$")
 POSITIVE_INTEGER = re.compile(r"^[1-9][0-9]{0,8}$")
 
 

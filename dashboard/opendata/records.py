@@ -36,7 +36,7 @@ def source_record(source: SourceDocument | None) -> dict[str, Any] | None:
 def figure_records(rows: Iterable[tuple[Any, ...]]) -> Iterator[dict[str, Any]]:
     """Figures as JSON objects, from ``values_list(*FIGURE_VALUE_FIELDS)`` tuples: the CSV's columns and more."""
     report_urls: dict[tuple[Any, ...], str] = {}
-    for *key, value, low, high, own, shared, note, own_kind, shared_kind in rows:
+    for *key, value, low, high, own, shared, note, own_kind, shared_kind, chart in rows:
         company, scope, start, end, jurisdiction, request_type, measure = key
         period = (company, scope, start.isoformat(), end.isoformat())
         if period not in report_urls:
@@ -58,6 +58,7 @@ def figure_records(rows: Iterable[tuple[Any, ...]]) -> Iterator[dict[str, Any]]:
             "source_url": own or shared or None,
             "source_kind": (own_kind if own else shared_kind) or None,
             "report_url": report_urls[period],
+            "chart_image_url": absolute(reverse("chart_image", args=[chart])) if chart else None,
         }
 
 

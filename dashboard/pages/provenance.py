@@ -25,7 +25,7 @@ from reports import statements
 from reports.history import public_corrections
 from reports.holdings import holdings
 from reports.importers import format_choices
-from reports.models import Company, EmergencyDisclosure, Figure, ReportingPeriod, SourceDocument
+from reports.models import ChartReading, Company, EmergencyDisclosure, Figure, ReportingPeriod, SourceDocument
 from reports.periods import length_in_months, period_dates, period_label, same_period_a_year_earlier
 from reports.vocabulary import (
     MEASURE_DEFINITIONS,
@@ -319,6 +319,10 @@ def source(request: HttpRequest, pk: int) -> HttpResponse:
         "document": document,
         "periods": ReportingPeriod.objects.backed_by(document),
         "disclosures": EmergencyDisclosure.objects.for_listing().filter(sources=document),
+        "chart_images": ChartReading.objects.published()
+        .filter(source=document)
+        .exclude(image="")
+        .select_related("period__company"),
     }
     return render(request, "provenance/source.html", context)
 
@@ -338,6 +342,16 @@ def source_archive(request: HttpRequest, pk: int) -> HttpResponseBase:
         context = {"document": document}
         return render(request, "provenance/archive_missing.html", context, status=404)
     response = FileResponse(handle, as_attachment=True, filename=name, content_type=content_type)
+    response["Content-Security-Policy"] = "sandbox; default-src 'none'; frame-ancestors 'none'"
+    return response
+
+
+@require_safe
+@cached_public()
+def chart_image(request: HttpRequest, sha256: str) -> FileResponse:
+    """The chart image a published figure was read from by OCR, archived with its document."""
+    reading = get_object_or_404(ChartReading.objects.published().exclude(image=""), image_sha256=sha256)
+    response = FileResponse(reading.image.open("rb"), content_type="image/png")
     response["Content-Security-Policy"] = "sandbox; default-src 'none'; frame-ancestors 'none'"
     return response
 

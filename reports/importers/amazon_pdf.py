@@ -7,8 +7,9 @@ second block "(AWS requests)" / "(AWS only)" covers AWS alone; the first block (
 2018) is scope ``total``, AWS included.
 
 From H2 2020 the figures by country and by content are raster images for "Amazon, Excluding AWS" and "AWS".
-Nothing is read from the images (no OCR, no invented number): each scope gets not-reported figures for what
-its charts show, for staff to enter. The text still gives the national-security band, stated "for all
+The text gives not-reported slots for what each chart shows; ``amazon_charts`` then reads the images by OCR
+and fills them only where a reading passes its checks (else the reading waits for staff). The text still
+gives the national-security band, stated "for all
 national security requests made to Amazon (including AWS)", and an FAQ answer on enterprise content stored
 outside the U.S.; both go to a third period of scope ``total``.
 
@@ -63,6 +64,18 @@ PUBLISHER = "Amazon"
 TITLE = "Amazon Information Request Report"
 DEFAULT_SOURCE_URL = "https://www.amazon.com/gp/help/customer/display.html?nodeId=GYSDRGWQ2C2CRYEF"
 IMAGE_NOTE = "Drawn as an image in the report; awaiting staff entry"
+#: What changed in H2 2020, for the methodology notes of every period of the new layout.
+IMAGE_LAYOUT_NOTES = (
+    "From H2 2020 Amazon reports requests by the country of the government that made them and by content or "
+    "non-content, drawn as chart images (donuts with the total in the middle), for Amazon excluding AWS and for "
+    "AWS apart; this site reads them by OCR and publishes a chart's figures only when its parts add up to its "
+    "total and every printed share matches (the figure links to the image). No longer reported: U.S. requests by "
+    "legal process (subpoenas, search warrants, other court orders), full / partial / no response, and a total "
+    "including AWS. So the U.S. figure from H2 2020 (every kind of U.S. legal process together, per scope) is "
+    "comparable only with the sum of the U.S. kinds before it, and for the same part of Amazon: the earlier "
+    "total includes AWS, which was given apart only from H1 2018. 'Others' groups the governments a chart does not "
+    "name. A non-content response may include no data at all."
+)
 
 
 _DATE = r"[A-Z][a-z]+\s+\d{1,2},\s*\d{4}"
@@ -117,8 +130,15 @@ def sniff(data: bytes, filename: str) -> bool:
 
 
 def parse(data: bytes, *, filename: str = "", source_url: str = "", aliases: Aliases = NO_ALIASES) -> ParsedDocument:
-    """Read the PDF's text and parse it; DocumentError for anything that is not such a report."""
-    return parse_text(extract_text(data, filename=filename), filename=filename, source_url=source_url)
+    """Read the PDF's text and parse it, then the chart images of the H2 2020+ layout; DocumentError for
+    anything that is not such a report."""
+    text = extract_text(data, filename=filename)
+    document = parse_text(text, filename=filename, source_url=source_url)
+    if not _BLOCK_HEADER.search(normalize(text)):
+        from reports.importers.amazon_charts import read_charts
+
+        read_charts(document, data, _image_charts(normalize(text), filename), filename=filename)
+    return document
 
 
 def parse_text(text: str, *, filename: str = "", source_url: str = "") -> ParsedDocument:
@@ -298,8 +318,7 @@ def _image_layout_periods(text: str, filename: str, warnings: list[str]) -> list
                 scope=scope,
                 start=start,
                 end=end,
-                notes="Requests by country of origin and by content are drawn as images in the report; the "
-                "figures await staff entry. A non-content response may include no data at all.",
+                notes=IMAGE_LAYOUT_NOTES,
             ),
         )
         known = {figure.key for figure in period.figures}

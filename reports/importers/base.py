@@ -12,6 +12,7 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
+from typing import Any
 
 from reports.vocabulary import (
     PERCENT_MEASURES,
@@ -68,6 +69,8 @@ class FigureRecord:
     location: str = ""
     #: Only when the figure comes from another document than its period (canonical CSV rows).
     source_url: str = ""
+    #: The SHA-256 of the chart image this figure was read from by OCR (reports.importers.charts), else "".
+    chart_image: str = ""
 
     @property
     def key(self) -> tuple[str, str, str]:
@@ -186,6 +189,10 @@ class ParsedDocument:
     unknowns: list[Unknown] = field(default_factory=list)
     #: The file name unknowns are reported under.
     filename: str = ""
+    #: Chart images read by OCR (reports.importers.charts.ChartReading), each with its checks.
+    charts: list[Any] = field(default_factory=list)
+    #: The OCR engine that read them ("tesseract 5.3.0"), recorded on the import run.
+    ocr_engine: str = ""
 
     @property
     def figure_count(self) -> int:

@@ -84,6 +84,7 @@ def parse(data: bytes, *, filename: str = "", source_url: str = "", aliases: Ali
                 note=sys.intern((row.get("note") or "").strip()),
                 location=where,
                 source_url=url,
+                chart_image=(row.get("chart_image") or "").strip(),
             )
         )
     if not periods and not unknowns:

@@ -135,3 +135,43 @@ def test_staff_review_and_publish_what_a_page_feed_found(live_server: Any, page:
     assert "Published 1 period." in page.locator(".messagelist").inner_text()
     assert page.locator(".field-review").inner_text() == "1 published"
     assert set(ReportingPeriod.objects.values_list("status", flat=True)) == {"published"}
+
+
+def test_staff_read_a_failed_chart_off_its_image_and_publish_it(
+    live_server: Any, page: Any, shared_data: Path, tesseract: str, settings: Any, tmp_path: Path
+) -> None:
+    """Amazon H2 2020's AWS content donut, which OCR misreads ("S08"): staff see the image beside the numbers
+    read, a wrong correction is refused with the failed check, the right one is published."""
+    from reports import services
+    from reports.models import ChartReading
+
+    settings.MEDIA_ROOT = str(tmp_path)
+    name = "Information_Request_Report_December_2020.pdf"
+    data = (shared_data / "reports" / "amazon" / name).read_bytes()
+    assert services.import_document(data=data, filename=name, publish=True).outcome == "succeeded"
+    reading = ChartReading.objects.get(status="review")
+    base = live_server.url
+    sign_in(page, base)
+
+    page.goto(base + "/admin/reports/chartreading/?status__exact=review")
+    page.click(f"#result_list a[href*='/{reading.pk}/change/']")
+    image = page.wait_for_selector(".chart-review-image img")
+    assert page.evaluate("(img) => img.complete && img.naturalWidth", image) > 300  # the image really loads
+    assert "the parts add up to 15; the total is 523" in page.inner_text(".errornote")
+    page.set_viewport_size({"width": 1280, "height": 900})
+    page.screenshot(path=str(SCREENSHOTS / "chart-review.png"), full_page=True)
+
+    page.fill("#id_parts-1-label", "Non-Content")
+    page.fill("#id_parts-1-count", "580")
+    page.fill("#id_parts-1-share", "97")
+    page.click("input[value='Check and publish']")
+    page.wait_for_selector(".messagelist .error")
+    assert "the parts add up to 595; the total is 523" in page.inner_text(".messagelist")
+    assert Figure.objects.get(period__scope="aws", measure="non-content-disclosed").value is None
+
+    page.fill("#id_parts-1-count", "508")
+    page.click("input[value='Check and publish']")
+    page.wait_for_selector(".messagelist .success")
+    assert Figure.objects.get(period__scope="aws", measure="non-content-disclosed").value == 508
+    report = page.request.get(base + "/reports/amazon/aws/2020-07-01/2020-12-31/").text()
+    assert "Read by staff from the chart image on page 3" in report

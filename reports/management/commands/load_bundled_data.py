@@ -22,6 +22,7 @@ class Command(BaseCommand):
             f"emergency disclosures: {result.disclosures_created} created, "
             f"{result.disclosures_updated} updated; statements and standards: {result.statements_created} created, "
             f"{result.statements_updated} updated; documents archived: {result.archived}; "
+            f"chart readings: {result.chart_readings}; "
             f"company feeds created (disabled until staff enable them): {result.feeds_created}"
         )
         if result.failed:

@@ -366,3 +366,29 @@ def test_every_tooltip_names_the_document_of_its_own_point_in_every_chart_that_d
         for row in chart.rows:
             cells = dict(zip(columns, row, strict=True))
             assert cells["source"] in ("Report June 2020", "Report December 2020"), (chart.slug, cells)
+
+
+@pytest.mark.django_db
+def test_a_figure_read_from_a_chart_image_says_so_in_the_table_and_its_sources(bundled_data: None) -> None:
+    chart = build_chart("company-requests", {"company": "amazon", "scope": "aws"})
+
+    columns = [column.key for column in chart.columns]
+    rows = [dict(zip(columns, row, strict=True)) for row in chart.rows]
+    h2_2022 = next(r for r in rows if r["period"] == "H2 2022" and r["request_type"] == "all")
+    h1_2020 = next(r for r in rows if r["period"] == "H1 2020" and r["request_type"] == "subpoena")
+    assert (h2_2022["value"], h2_2022["basis"]) == (478, "read by OCR from a chart image in the report, and checked")
+    assert h1_2020["basis"] == "as published"
+    assert "From H2 2020" in " ".join(chart.notes)
+
+
+def test_a_scope_whose_reports_stop_early_says_where_the_later_figures_are() -> None:
+    """Amazon gives no whole-company total from H2 2020: the default view says where its later figures are."""
+    company = amazon()
+    FigureFactory(period=ReportingPeriodFactory(company=company, **half(2020, 1)), value=Decimal(2416))
+    later = ReportingPeriodFactory(company=company, scope="excluding-aws", **half(2022, 2))
+    FigureFactory(period=later, value=Decimal(1000))
+    notes = " ".join(build_chart("company-requests", {"company": "amazon"}).notes)
+    assert "reports for this scope stop in H1 2020; its later reports, to H2 2022, give" in notes
+    assert "choose them under Scope" in notes
+    later_notes = build_chart("company-requests", {"company": "amazon", "scope": "excluding-aws"}).notes
+    assert not any("stop in" in note for note in later_notes)

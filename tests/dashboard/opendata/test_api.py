@@ -81,6 +81,7 @@ def test_figures_are_json_numbers_or_null_with_an_explicit_kind(client: Client, 
         "source_url": "https://amazon.example/report-2020-h1.pdf",
         "source_kind": "primary",
         "report_url": "",
+        "chart_image_url": None,
     }
     band = by_type["national-security", "requests"]
     assert (band["kind"], band["value"], band["value_min"], band["value_max"]) == ("band", None, 0, 249)

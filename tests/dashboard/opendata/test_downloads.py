@@ -87,7 +87,7 @@ class TestTheBundledDataset:
         assert response["Content-Disposition"] == 'attachment; filename="figures.csv"'
         rows = read_csv(response)
         assert list(rows[0])[: len(FIGURE_COLUMNS)] == list(FIGURE_COLUMNS)
-        assert list(rows[0]) == [*FIGURE_COLUMNS, "note", "kind", "source_kind"]
+        assert list(rows[0]) == [*FIGURE_COLUMNS, "note", "kind", "source_kind", "chart_image"]
         by_key = {tuple(row[c] for c in FIGURE_COLUMNS[:7]): row for row in rows}
         amazon = ("amazon", "total", "2020-01-01", "2020-06-30", "US")
         assert by_key[(*amazon, "subpoena", "requests")]["value"] == "2416"
@@ -218,7 +218,7 @@ def test_the_data_package_describes_both_csvs_with_types_definitions_and_allowed
     figures, computed_figures, disclosures = package["resources"]
     assert computed_figures["name"] == "computed-figures"
     fields = {field["name"]: field for field in figures["schema"]["fields"]}
-    assert list(fields) == [*FIGURE_COLUMNS, "note", "kind", "source_kind"]
+    assert list(fields) == [*FIGURE_COLUMNS, "note", "kind", "source_kind", "chart_image"]
     assert [field["name"] for field in disclosures["schema"]["fields"]] == [
         *DISCLOSURE_COLUMNS,
         *DISCLOSURE_EXTRA_COLUMNS,
