@@ -13,7 +13,9 @@ PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 if not DATABASE_URL:
     # An in-memory SQLite per test run keeps `make test` from touching the `make run` database.
     DATABASES = {"default": {"ENGINE": "django.db.backends.sqlite3", "NAME": ":memory:"}}
-MEDIA_ROOT = VAR_DIR / "test-media"
+# One folder per pytest-xdist worker: archived copies and pictures of one worker's test database are never
+# another's to find missing or to sweep away.
+MEDIA_ROOT = VAR_DIR / "test-media" / os.environ.get("PYTEST_XDIST_WORKER", "main")
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "tests"}}
 # Tests that need a real broker start their own worker; the rest run tasks in-process.
 CELERY_TASK_ALWAYS_EAGER = True
