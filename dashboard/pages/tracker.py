@@ -14,7 +14,9 @@ from django.views.decorators.http import require_safe
 
 from dashboard.caching import cached_public
 from dashboard.charts.disclosure_filters import TrackerFilters, tracker_filters
+from dashboard.charts.disclosures import SLUG as TIMELINE
 from dashboard.charts.disclosures import date_range_text, timeline_chart
+from dashboard.charts.registry import chart_query
 from dashboard.charts.styles import company_colour
 from reports.formatting import format_number, format_percent, percent
 from reports.models import Company, EmergencyDisclosure, EmergencyStatement, Figure, ReportingPeriod, SourceDocument
@@ -177,7 +179,7 @@ def emergency_figures(jurisdiction: str = "US") -> list[CompanyEmergencyFigures]
 
 
 @require_safe
-@cached_public()
+@cached_public(query=chart_query(TIMELINE))
 def tracker(request: HttpRequest) -> HttpResponse:
     form = tracker_filters(request.GET)
     if not form.is_valid():

@@ -24,7 +24,7 @@ from dashboard.charts.answers import chart_errors_answered
 from dashboard.charts.defaults import COMPANY_CHARTS, HOME_CHART
 from dashboard.charts.frame import Chart, Control, SourceEntry
 from dashboard.charts.labels import TOTAL
-from dashboard.charts.registry import ChartParamError, UnknownChart, build_chart
+from dashboard.charts.registry import ChartParamError, UnknownChart, build_chart, chart_query
 from dashboard.charts.shared import JURISDICTION_CODE, TYPE_CHOICES
 from reports.models import Company, EmergencyDisclosure, EmergencyStatement, Figure, ReportingPeriod
 from reports.periods import period_dates
@@ -32,6 +32,9 @@ from reports.statements import jurisdiction_name
 from reports.vocabulary import REQUEST_TYPE_DEFINITIONS
 
 log = logging.getLogger(__name__)
+
+#: The charts of a request type's and a country's page.
+COMPARISON_CHARTS = ("requests-over-time", "share-over-time")
 
 
 def _bad_request_page(request: HttpRequest, message: str) -> HttpResponse:
@@ -85,7 +88,7 @@ def home(request: HttpRequest) -> HttpResponse:
 
 
 @require_safe
-@cached_public()
+@cached_public(query=chart_query(*COMPANY_CHARTS, path={"company": "slug"}))
 @answers_bad_params
 def company(request: HttpRequest, slug: str) -> HttpResponse:
     company = get_object_or_404(Company.objects.with_published_data().select_related("parent"), slug=slug)
@@ -123,13 +126,13 @@ def request_types(request: HttpRequest) -> HttpResponse:
 
 
 @require_safe
-@cached_public()
+@cached_public(query=chart_query(*COMPARISON_CHARTS, path={"type": "slug"}))
 @answers_bad_params
 def request_type(request: HttpRequest, slug: str) -> HttpResponse:
     label = dict(TYPE_CHOICES).get(slug)
     if label is None:
         raise Http404("No such request type.")
-    charts = charts_for(request, ("requests-over-time", "share-over-time"), type=slug)
+    charts = charts_for(request, COMPARISON_CHARTS, type=slug)
     context = {
         "slug": slug,
         "label": label,
@@ -143,7 +146,7 @@ def request_type(request: HttpRequest, slug: str) -> HttpResponse:
 
 
 @require_safe
-@cached_public()
+@cached_public(query=chart_query("countries-ranking"))
 @answers_bad_params
 def countries(request: HttpRequest) -> HttpResponse:
     chart = build_chart("countries-ranking", request.GET)
@@ -157,13 +160,13 @@ def countries(request: HttpRequest) -> HttpResponse:
 
 
 @require_safe
-@cached_public()
+@cached_public(query=chart_query(*COMPARISON_CHARTS, path={"jurisdiction": "code"}))
 @answers_bad_params
 def country(request: HttpRequest, code: str) -> HttpResponse:
     code = code.upper()
     if not JURISDICTION_CODE.match(code):
         raise Http404("No such country code.")
-    charts = charts_for(request, ("requests-over-time", "share-over-time"), jurisdiction=code)
+    charts = charts_for(request, COMPARISON_CHARTS, jurisdiction=code)
     if not any(chart.has_data for chart in charts):
         raise Http404("No company publishes figures for this government.")
     context = {
@@ -177,7 +180,7 @@ def country(request: HttpRequest, code: str) -> HttpResponse:
 
 
 @require_safe
-@cached_public()
+@cached_public(query=chart_query())
 def chart_csv(request: HttpRequest, slug: str) -> HttpResponse:
     """Exactly the rows a chart shows, for its state in the query string."""
     try:
