@@ -31,7 +31,7 @@ import time
 from collections import OrderedDict
 from collections.abc import Callable, Mapping
 from functools import wraps
-from typing import Any
+from typing import Any, TypeVar
 
 from django.conf import settings
 from django.core.cache import cache
@@ -51,6 +51,7 @@ _ACCEPTS_GZIP = re.compile(r"\bgzip\b")
 _local: OrderedDict[str, tuple[float, bytes, bool]] = OrderedDict()
 _local_lock = threading.Lock()
 _clock = time.monotonic
+Kept = TypeVar("Kept")
 
 
 def shared_get(key: str) -> Any:
@@ -103,6 +104,21 @@ def current_generation() -> tuple[int, float]:
         # Forgotten at once after every bump; the timeout only bounds how long a bump whose announcement was
         # lost (its process killed during COMMIT) goes unseen.
         shared_set(GENERATION_KEY, value, timeout=settings.GENERATION_RECHECK_SECONDS)
+    return value
+
+
+def kept_for_generation(name: str, build: Callable[[], Kept]) -> Kept:
+    """``build()``'s value for the current data generation, built once and kept beside the pages for
+    ``CHART_CACHE_SECONDS``: a chart in one state, or the part of a page no query parameter changes. Each caller
+    gets its own copy. Nothing is kept with the setting at 0."""
+    if not settings.CHART_CACHE_SECONDS:
+        return build()
+    number, _ = current_generation()
+    key = f"kept:{number}:{name}"
+    value: Kept | None = shared_get(key)
+    if value is None:
+        value = build()
+        shared_set(key, value, settings.CHART_CACHE_SECONDS)
     return value
 
 

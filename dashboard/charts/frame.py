@@ -245,13 +245,22 @@ class Chart:
             self.__dict__["_sources_html"] = render_to_string("charts/_sources.html", {"chart": self})
         return cast(SafeString, self.__dict__["_sources_html"])  # made safe where it was built
 
+    @property
+    def panels_html(self) -> SafeString:
+        """The frame under its head (templates/charts/_panels.html: the tabs' panels, table, sources, download,
+        embed and cite code, notes and source line), rendered once per chart: the same on every page that
+        shows it, and most of what a page's template would otherwise render per request."""
+        if "_panels_html" not in self.__dict__:
+            context = {"chart": self, "id": self.dom_id, "SITE_URL": settings.SITE_URL}
+            self.__dict__["_panels_html"] = render_to_string("charts/_panels.html", context)
+        return cast(SafeString, self.__dict__["_panels_html"])  # made safe where it was built
+
     def prime(self) -> None:
         """Work out now what every page shows of the chart, so that a chart kept in the cache carries it:
         its filters (a deferred listing, a closure, could not be kept anyway), table, figure script,
-        sources and permalink."""
+        sources, permalink and the frame's panels."""
         self.filter_controls()
-        self.table_html()
-        _ = self.figure_script, self.sources_html, self.previews, self.permalink()
+        _ = self.panels_html, self.permalink()
 
     @property
     def previews(self) -> list[Preview]:

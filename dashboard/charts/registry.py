@@ -22,7 +22,7 @@ from urllib.parse import urlencode
 
 from django.conf import settings
 
-from dashboard.caching import Canonical, current_generation, shared_get, shared_set
+from dashboard.caching import Canonical, kept_for_generation
 
 if TYPE_CHECKING:
     from dashboard.charts.frame import Chart
@@ -118,13 +118,13 @@ def build_chart(slug: str, params: Mapping[str, Any]) -> Chart:
     state = spec.clean(params)
     if not settings.CHART_CACHE_SECONDS:
         return spec.builder(state)
-    number, _ = current_generation()
-    key = f"chart:{number}:{slug}:{hashlib.sha256(urlencode(state).encode()).hexdigest()[:32]}"
-    chart: Chart | None = shared_get(key)  # a copy of its own: pages add their filters to a chart
-    if chart is None:
-        chart = spec.builder(state)
-        chart.prime()
-        shared_set(key, chart, settings.CHART_CACHE_SECONDS)
+    key = f"chart:{slug}:{hashlib.sha256(urlencode(state).encode()).hexdigest()[:32]}"
+    # A copy of its own: pages add their filters to a chart.
+    return kept_for_generation(key, lambda: _primed(spec.builder(state)))
+
+
+def _primed(chart: Chart) -> Chart:
+    chart.prime()
     return chart
 
 

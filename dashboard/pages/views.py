@@ -15,11 +15,14 @@ from django.conf import settings
 from django.db import connection
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, render
+from django.template.loader import render_to_string
 from django.urls import reverse
+from django.utils.html import escape
+from django.utils.safestring import SafeString, mark_safe
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_safe
 
-from dashboard.caching import cached_public
+from dashboard.caching import cached_public, kept_for_generation
 from dashboard.charts.answers import chart_errors_answered
 from dashboard.charts.defaults import COMPANY_CHARTS, HOME_CHART
 from dashboard.charts.frame import Chart, Control, SourceEntry
@@ -80,33 +83,54 @@ def home(request: HttpRequest) -> HttpResponse:
         "chart": chart,
         "charts": [chart],
         "highlights": sorted(chart.highlights, key=lambda h: h.company_name),
-        "reports": ReportingPeriod.objects.newest_reports(limit=8),
-        "disclosures": EmergencyDisclosure.objects.for_listing()[:5],
-        "disclosure_tallies": EmergencyDisclosure.objects.published().tallies(),
+        **kept_for_generation("home-page", _home_lists),
     }
     return render(request, "dashboard/home.html", context)
+
+
+def _home_lists() -> dict[str, Any]:
+    """What the home page lists beside its chart: the same for every reader until the data changes."""
+    return {
+        "reports": list(ReportingPeriod.objects.newest_reports(limit=8)),
+        "disclosures": list(EmergencyDisclosure.objects.for_listing()[:5]),
+        "disclosure_tallies": EmergencyDisclosure.objects.published().tallies(),
+    }
 
 
 @require_safe
 @cached_public(query=chart_query(*COMPANY_CHARTS, path={"company": "slug"}))
 @answers_bad_params
 def company(request: HttpRequest, slug: str) -> HttpResponse:
-    company = get_object_or_404(Company.objects.with_published_data().select_related("parent"), slug=slug)
-    periods = list(ReportingPeriod.objects.for_company_page(company))
-    charts = charts_for(request, COMPANY_CHARTS, company=slug) if periods else []
-    context = {
-        "company": company,
-        "periods": periods,
+    context = kept_for_generation(f"company-page:{slug}", lambda: _company_parts(slug))
+    charts = charts_for(request, COMPANY_CHARTS, company=slug) if context["has_reports"] else []
+    context |= {
         "charts": [chart for chart in charts if chart.has_data or chart.slug == COMPANY_CHARTS[0]],
         "filters": filters(charts),
-        "scopes": _scopes(periods),
-        "reports": _reports(company, periods),
         # The government filter already lists them (for the scope shown): no second query.
         "jurisdictions": _governments(charts),
+    }
+    return render(request, "dashboard/company.html", context)
+
+
+def _company_parts(slug: str) -> dict[str, Any]:
+    """What a company page shows beside its charts, its records rendered: the same in every filter state until
+    the data changes."""
+    company = get_object_or_404(Company.objects.with_published_data().select_related("parent"), slug=slug)
+    periods = list(ReportingPeriod.objects.for_company_page(company))
+    records = {
+        "company": company,
+        "periods": periods,
+        "reports": _reports(company, periods),
         "disclosures": list(EmergencyDisclosure.objects.for_company_page(company)),
         "statements": list(EmergencyStatement.objects.for_tracker().filter(company=company)),
     }
-    return render(request, "dashboard/company.html", context)
+    return {
+        "company": company,
+        "has_reports": bool(periods),
+        "has_records": bool(records["disclosures"] or records["statements"]),
+        "scopes": _scopes(periods),
+        "records_html": render_to_string("dashboard/_company_records.html", records),
+    }
 
 
 @require_safe
@@ -194,13 +218,19 @@ def chart_csv(request: HttpRequest, slug: str) -> HttpResponse:
     return response
 
 
-def _governments(charts: Iterable[Chart]) -> list[tuple[str, str]]:
-    """(country page, name) of each government the charts' filter offers for the scope shown: no second query."""
+def _governments(charts: Iterable[Chart]) -> SafeString:
+    """Links to the page of each government the charts' filter offers for the scope shown (no second query),
+    escaped and joined here: a company may report on some 170 governments."""
     for chart in charts:
         for control in chart.filter_controls():
             if control.name == "jurisdiction":
-                return [(country_url(option.value), option.label) for option in control.options]
-    return []
+                return mark_safe(  # every url and name escaped  # nosec B308 B703
+                    " · ".join(
+                        f'<a href="{escape(country_url(option.value))}">{escape(option.label)}</a>'
+                        for option in control.options
+                    )
+                )
+    return mark_safe("")  # nosec B308 B703
 
 
 def country_url(code: str) -> str:
