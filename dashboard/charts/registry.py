@@ -112,15 +112,31 @@ def register(
 def build_chart(slug: str, params: Mapping[str, Any]) -> Chart:
     """Validate ``params`` for the chart ``slug`` and build it (ChartParamError, UnknownChart), once per
     data generation and state: the page, its embed, CSV, pictures and oEmbed answer share one build."""
+    spec, state = _spec_and_state(slug, params)
+    if not settings.CHART_CACHE_SECONDS:
+        return spec.builder(state)
+    # A copy of its own: pages add their filters to a chart.
+    return kept_for_generation(_key("chart", slug, state), lambda: _primed(spec.builder(state)))
+
+
+def build_page_chart(slug: str, params: Mapping[str, Any]) -> Chart:
+    """``build_chart`` for a page: the chart with its frame rendered, without the figure, rows and sources behind
+    it (``Chart.page_copy``), kept apart once per generation and state since pages fetch it on every render."""
+    spec, state = _spec_and_state(slug, params)
+    if not settings.CHART_CACHE_SECONDS:
+        return spec.builder(state)
+    return kept_for_generation(_key("page-chart", slug, state), lambda: build_chart(slug, state).page_copy())
+
+
+def _spec_and_state(slug: str, params: Mapping[str, Any]) -> tuple[ChartSpec, dict[str, str]]:
     spec = CHARTS.get(slug)
     if spec is None:
         raise UnknownChart(f"There is no chart called “{slug[:40]}”.")
-    state = spec.clean(params)
-    if not settings.CHART_CACHE_SECONDS:
-        return spec.builder(state)
-    key = f"chart:{slug}:{hashlib.sha256(urlencode(state).encode()).hexdigest()[:32]}"
-    # A copy of its own: pages add their filters to a chart.
-    return kept_for_generation(key, lambda: _primed(spec.builder(state)))
+    return spec, spec.clean(params)
+
+
+def _key(kind: str, slug: str, state: dict[str, str]) -> str:
+    return f"{kind}:{slug}:{hashlib.sha256(urlencode(state).encode()).hexdigest()[:32]}"
 
 
 def _primed(chart: Chart) -> Chart:

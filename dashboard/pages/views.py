@@ -27,7 +27,7 @@ from dashboard.charts.answers import chart_errors_answered
 from dashboard.charts.defaults import COMPANY_CHARTS, HOME_CHART
 from dashboard.charts.frame import Chart, Control, SourceEntry
 from dashboard.charts.labels import TOTAL
-from dashboard.charts.registry import ChartParamError, UnknownChart, build_chart, chart_query
+from dashboard.charts.registry import ChartParamError, UnknownChart, build_chart, build_page_chart, chart_query
 from dashboard.charts.shared import JURISDICTION_CODE, TYPE_CHOICES
 from reports.models import Company, EmergencyDisclosure, EmergencyStatement, Figure, ReportingPeriod
 from reports.periods import period_dates
@@ -51,7 +51,7 @@ answers_bad_params = chart_errors_answered(_bad_request_page)
 def charts_for(request: HttpRequest, slugs: Iterable[str], **fixed: str) -> list[Chart]:
     """Build each chart from the page's query string; values from the path win over the query."""
     params = {**request.GET.dict(), **fixed}
-    return [build_chart(slug, params) for slug in slugs]
+    return [build_page_chart(slug, params) for slug in slugs]
 
 
 def filters(charts: Iterable[Chart], *, hide: Iterable[str] = ()) -> list[Control]:
@@ -78,7 +78,7 @@ def filters(charts: Iterable[Chart], *, hide: Iterable[str] = ()) -> list[Contro
 @require_safe
 @cached_public()
 def home(request: HttpRequest) -> HttpResponse:
-    chart = build_chart("requests-over-time", HOME_CHART)
+    chart = build_page_chart("requests-over-time", HOME_CHART)
     context = {
         "chart": chart,
         "charts": [chart],
@@ -173,14 +173,19 @@ def request_type(request: HttpRequest, slug: str) -> HttpResponse:
 @cached_public(query=chart_query("countries-ranking"))
 @answers_bad_params
 def countries(request: HttpRequest) -> HttpResponse:
-    chart = build_chart("countries-ranking", request.GET)
+    chart = build_page_chart("countries-ranking", request.GET)
+    jurisdictions = kept_for_generation("countries-page", _jurisdictions)
+    context = {"chart": chart, "charts": [chart], "filters": filters([chart]), "jurisdictions": jurisdictions}
+    return render(request, "dashboard/countries.html", context)
+
+
+def _jurisdictions() -> list[dict[str, Any]]:
+    """Every government with published figures, by name, with its page: the same in every period shown."""
     overview = [
         {**row, "name": jurisdiction_name(row["jurisdiction"]), "url": country_url(row["jurisdiction"])}
         for row in Figure.objects.jurisdiction_overview()
     ]
-    jurisdictions = sorted(overview, key=lambda row: row["name"])
-    context = {"chart": chart, "charts": [chart], "filters": filters([chart]), "jurisdictions": jurisdictions}
-    return render(request, "dashboard/countries.html", context)
+    return sorted(overview, key=lambda row: row["name"])
 
 
 @require_safe
