@@ -7,6 +7,14 @@ With Redis as the cache each process also keeps what it fetched for ``PAGE_CACHE
 (1 s): a hot page then costs no network round trip, and another process's bump reaches this one
 within that second (a bump in this process is seen at once).
 
+One view of the data has one cached answer: each cached view says which query parameters it reads
+(``query=``, a :data:`Canonical`), and its answer is keyed by those alone, normalised (the view's own order,
+defaults and empty values left out). Parameters it does not read (``utm_*``, ``fbclid``, a crawler's or a
+hostile client's random ones) are ignored rather than redirected: a shared link keeps working with no extra
+round trip and costs no render. The view itself then sees only the normalised query (``request.GET`` and
+``QUERY_STRING`` are replaced), so no answer can depend on something its key does not hold. A query that
+cannot be normalised (a value the view refuses) goes to the view as it came, which answers its 400.
+
 Text answers go out gzipped to clients that accept it, compressed once per generation and cached
 beside the plain copy: a page shrinks about ninefold and figures.csv from 8.8 MB to 0.3 MB, with no
 per-request compression cost. Public answers carry no secret, so compression leaks nothing (BREACH).
@@ -21,13 +29,13 @@ import re
 import threading
 import time
 from collections import OrderedDict
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from functools import wraps
-from typing import Any
+from typing import Any, TypeVar
 
 from django.conf import settings
 from django.core.cache import cache
-from django.http import FileResponse, HttpRequest, HttpResponse, HttpResponseBase, HttpResponseNotModified
+from django.http import FileResponse, HttpRequest, HttpResponse, HttpResponseBase, HttpResponseNotModified, QueryDict
 from django.utils.cache import patch_cache_control, patch_vary_headers
 from django.utils.http import http_date, parse_etags
 
@@ -43,6 +51,7 @@ _ACCEPTS_GZIP = re.compile(r"\bgzip\b")
 _local: OrderedDict[str, tuple[float, bytes, bool]] = OrderedDict()
 _local_lock = threading.Lock()
 _clock = time.monotonic
+Kept = TypeVar("Kept")
 
 
 def shared_get(key: str) -> Any:
@@ -98,21 +107,81 @@ def current_generation() -> tuple[int, float]:
     return value
 
 
+def kept_for_generation(name: str, build: Callable[[], Kept]) -> Kept:
+    """``build()``'s value for the current data generation, built once and kept beside the pages for
+    ``CHART_CACHE_SECONDS``: a chart in one state, or the part of a page no query parameter changes. Each caller
+    gets its own copy. Nothing is kept with the setting at 0."""
+    if not settings.CHART_CACHE_SECONDS:
+        return build()
+    number, _ = current_generation()
+    key = f"kept:{number}:{name}"
+    value: Kept | None = shared_get(key)
+    if value is None:
+        value = build()
+        shared_set(key, value, settings.CHART_CACHE_SECONDS)
+    return value
+
+
 def forget_generation() -> None:
     cache.delete(GENERATION_KEY)
     forget_local()
 
 
+#: From a request and its path's arguments to the query its answer depends on, normalised (an ordered
+#: mapping), or ``None`` when a value cannot be normalised: the view then answers the request as it came.
+Canonical = Callable[[HttpRequest, Mapping[str, Any]], "dict[str, str] | None"]
+
+
+def no_query(request: HttpRequest, path_args: Mapping[str, Any]) -> dict[str, str]:
+    """A view that reads no query parameter: every query string gets the one answer."""
+    return {}
+
+
+def query_names(*names: str, defaults: Mapping[str, str] | None = None, strict: bool = False) -> Canonical:
+    """A view that reads these parameters: they are kept in this order, stripped, without empty values or
+    defaults (``defaults``); others are ignored, or with ``strict`` (the API, which refuses an unknown or
+    repeated parameter with a 400) sent to the view as they came."""
+    defaults = defaults or {}
+
+    def canonical(request: HttpRequest, path_args: Mapping[str, Any]) -> dict[str, str] | None:
+        if strict and any(name not in names or len(request.GET.getlist(name)) > 1 for name in request.GET):
+            return None
+        query = {}
+        for name in names:
+            value = request.GET.get(name)
+            # A strict view checks the value as given (an empty or padded one is its 400 to answer).
+            value = value if strict or value is None else value.strip()
+            if (value or (strict and value is not None)) and value != defaults.get(name):
+                query[name] = value
+        return query
+
+    return canonical
+
+
+def _normalise(request: HttpRequest, query: Canonical, path_args: Mapping[str, Any]) -> str:
+    """The path and normalised query the answer is keyed by; the request is left with that query alone."""
+    canonical = query(request, path_args)
+    if canonical is None:
+        return request.get_full_path()
+    query_string = QueryDict(mutable=True)
+    query_string.update(canonical)
+    encoded = query_string.urlencode()
+    request.GET = QueryDict(encoded)
+    request.META["QUERY_STRING"] = encoded
+    return request.get_full_path()
+
+
 def cached_public(
-    *, max_age: int = 300, s_maxage: int | None = None
+    *, max_age: int = 300, s_maxage: int | None = None, query: Canonical = no_query
 ) -> Callable[[Callable[..., HttpResponseBase]], Callable[..., HttpResponseBase]]:
-    """Cache a public GET view's whole response per generation, path and query; answer 304s."""
+    """Cache a public GET view's whole response per generation, path and normalised query (``query``: the
+    parameters the view reads; none by default); answer 304s."""
 
     def decorator(view: Callable[..., HttpResponseBase]) -> Callable[..., HttpResponseBase]:
         @wraps(view)
         def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
             number, changed_at = current_generation()
-            full_path = request.get_full_path()
+            full_path = _normalise(request, query, kwargs)
             gzip_ok = bool(_ACCEPTS_GZIP.search(request.headers.get("Accept-Encoding", "")))
             digest = hashlib.sha256(f"{number}:{full_path}".encode()).hexdigest()[:32]
             # Each encoding is its own representation, with its own ETag.

@@ -1,4 +1,5 @@
-"""Celery tasks of the public site: draw the charts' preview pictures before the first readers ask."""
+"""Celery tasks of the public site: after a data change, render every page's default state and draw the charts'
+preview pictures before the first readers ask."""
 
 from __future__ import annotations
 
@@ -9,6 +10,26 @@ from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
 
 log = logging.getLogger(__name__)
+
+
+@shared_task(
+    name="dashboard.warm_pages",
+    soft_time_limit=settings.CELERY_TASK_SOFT_TIME_LIMIT,
+    time_limit=settings.CELERY_TASK_TIME_LIMIT,
+)
+def warm_pages() -> dict[str, int]:
+    """Render every public page's default state for the current data, most-read first (dashboard.pages.warming)."""
+    from dashboard.pages.warming import default_pages
+    from dashboard.pages.warming import warm_pages as render_pages
+
+    try:
+        counts = render_pages(default_pages())
+    except SoftTimeLimitExceeded:
+        # What was rendered stays cached; the rest is rendered when a reader first asks for it.
+        log.warning("page warming: stopped at the time limit")
+        return {}
+    log.info("page warming: %(warmed)s pages rendered, %(failed)s failed", counts)
+    return counts
 
 
 @shared_task(
@@ -32,7 +53,11 @@ def warm_chart_previews() -> dict[str, int]:
 
 
 def queue_warming() -> None:
-    """Queue the warming (called once the data change is committed). Only with a worker: in the embedded default
-    (eager tasks) it would hold up the request that changed the data for minutes; readers draw them then."""
-    if settings.CHART_PREVIEWS and not settings.CELERY_TASK_ALWAYS_EAGER:
+    """Queue the warming (called once the data change is committed, so the publication waits for none of it): the
+    pages first, since the pictures take Chromium minutes. Only with a worker: in the embedded default (eager
+    tasks) it would hold up the request that changed the data; readers render and draw them then."""
+    if settings.CELERY_TASK_ALWAYS_EAGER:
+        return
+    warm_pages.delay()
+    if settings.CHART_PREVIEWS:
         warm_chart_previews.delay()

@@ -43,6 +43,7 @@ from dashboard.charts.shared import (
     empty_chart,
     from_whom,
     jurisdiction_control,
+    jurisdictions_reported,
     latest_point,
     noun_for,
     numbered,
@@ -194,7 +195,7 @@ def company_requests(state: dict[str, str]) -> Chart:
         Figure.objects.for_company_chart(context.slug, scope=context.scope, jurisdiction=jurisdiction), context.spans
     )
     counts = sorted({r.measure for r in rows if r.measure not in PERCENT_MEASURES and r.request_type not in BAND_TYPES})
-    jurisdictions = Figure.objects.jurisdictions_reported(company=context.slug, scope=context.scope)
+    jurisdictions = jurisdictions_reported(company=context.slug, scope=context.scope)
     controls = [
         context.scope_control(),
         jurisdiction_control(jurisdictions, jurisdiction),

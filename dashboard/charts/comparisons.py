@@ -40,6 +40,7 @@ from dashboard.charts.shared import (
     empty_chart,
     from_whom,
     jurisdiction_control,
+    jurisdictions_reported,
     latest_point,
     noun_for,
     numbered,
@@ -140,7 +141,7 @@ def requests_over_time(state: dict[str, str]) -> Chart:
     def controls() -> list[Control]:
         return [
             static_control(TYPE, request_type),
-            jurisdiction_control(Figure.objects.jurisdictions_reported(scope="total"), jurisdiction),
+            jurisdiction_control(jurisdictions_reported(scope="total"), jurisdiction),
             static_control(MEASURE, measure),
         ]
 

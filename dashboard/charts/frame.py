@@ -4,6 +4,7 @@ and the URLs of its CSV, pictures, embed and permalink; and the parts of its fra
 
 from __future__ import annotations
 
+import copy
 import csv
 import datetime as dt
 import html
@@ -29,6 +30,9 @@ if TYPE_CHECKING:
     from reports.models import SourceDocument
 
 # --- The chart -----------------------------------------------------------------------------------
+
+#: The parts worked out once that a page copy of a chart keeps (Chart.page_copy); the others are in its panels.
+PAGE_KEEPS = frozenset(("_panels_html", "_permalink"))
 
 
 @dataclass(frozen=True)
@@ -56,14 +60,17 @@ class Control:
     selected: str
 
     def options_html(self) -> SafeString:
-        """The <option>s, escaped; built here because a government filter lists some 250 of them."""
-        return mark_safe(  # every value and label escaped  # nosec B308 B703
-            "".join(
-                f'<option value="{html.escape(o.value)}"{" selected" if o.value == self.selected else ""}>'
-                f"{html.escape(o.label)}</option>"
-                for o in self.options
+        """The <option>s, escaped; built here because a government filter lists some 250 of them, and once per
+        control (a chart kept in the cache carries them)."""
+        if "_options_html" not in self.__dict__:
+            self.__dict__["_options_html"] = mark_safe(  # every value and label escaped  # nosec B308 B703
+                "".join(
+                    f'<option value="{html.escape(o.value)}"{" selected" if o.value == self.selected else ""}>'
+                    f"{html.escape(o.label)}</option>"
+                    for o in self.options
+                )
             )
-        )
+        return cast(SafeString, self.__dict__["_options_html"])
 
 
 @cache
@@ -250,13 +257,34 @@ class Chart:
             self.__dict__["_sources_html"] = render_to_string("charts/_sources.html", {"chart": self})
         return cast(SafeString, self.__dict__["_sources_html"])  # made safe where it was built
 
+    @property
+    def panels_html(self) -> SafeString:
+        """The frame under its head (templates/charts/_panels.html: the tabs' panels, table, sources, download,
+        embed and cite code, notes and source line), rendered once per chart: the same on every page that
+        shows it, and most of what a page's template would otherwise render per request."""
+        if "_panels_html" not in self.__dict__:
+            context = {"chart": self, "id": self.dom_id, "SITE_URL": settings.SITE_URL}
+            self.__dict__["_panels_html"] = render_to_string("charts/_panels.html", context)
+        return cast(SafeString, self.__dict__["_panels_html"])  # made safe where it was built
+
     def prime(self) -> None:
         """Work out now what every page shows of the chart, so that a chart kept in the cache carries it:
         its filters (a deferred listing, a closure, could not be kept anyway), table, figure script,
-        sources and permalink."""
-        self.filter_controls()
-        self.table_html()
-        _ = self.figure_script, self.sources_html, self.previews, self.permalink()
+        sources, permalink and the frame's panels."""
+        for control in self.filter_controls():
+            control.options_html()
+        _ = self.panels_html, self.permalink()
+
+    def page_copy(self) -> Chart:
+        """The primed chart as a page shows it: its frame's panels already rendered, so without the figure, rows
+        and sources behind them (a fraction of the bytes to keep and unpickle on every render of a page)."""
+        self.prime()
+        light = copy.copy(self)
+        light.__dict__ = {
+            key: value for key, value in vars(self).items() if not key.startswith("_") or key in PAGE_KEEPS
+        }
+        light.figure, light.rows, light.sources = {}, [], []
+        return light
 
     @property
     def previews(self) -> list[Preview]:

@@ -31,7 +31,7 @@ from django.views.decorators.http import require_safe
 from dashboard.caching import cached_public, current_generation
 from dashboard.charts.answers import chart_errors_answered, plain_bad_request
 from dashboard.charts.frame import Chart
-from dashboard.charts.registry import build_chart
+from dashboard.charts.registry import Param, build_chart, chart_query
 from dashboard.charts.themes import CHART_THEMES, PREVIEW_WIDTHS, themed_figure
 
 log = logging.getLogger(__name__)
@@ -219,12 +219,20 @@ def _escape(text: str) -> str:
 # --- The route ------------------------------------------------------------------------------------
 
 
+#: A preview's own parameters; no default, so a missing one is the view's 400 to answer.
+PREVIEW_QUERY = chart_query(
+    also=[
+        Param("width", "Width", choices=tuple((str(width), str(width)) for width, _ in PREVIEW_WIDTHS)),
+        Param("theme", "Theme", choices=tuple((theme, theme) for theme in CHART_THEMES)),
+    ]
+)
+
 #: Pictures answer a bad chart state in plain text: no page would show the HTML one.
 _answers_bad_states = chart_errors_answered(lambda request, message: plain_bad_request(message))
 
 
 @require_safe
-@cached_public(max_age=3600, s_maxage=86400)
+@cached_public(max_age=3600, s_maxage=86400, query=chart_query())
 @_answers_bad_states
 def chart_image(request: HttpRequest, slug: str, fmt: str) -> HttpResponse:
     """``/charts/<slug>.png|.svg?<state>``: the chart as a picture, drawn once per data generation."""
@@ -240,7 +248,7 @@ def chart_image(request: HttpRequest, slug: str, fmt: str) -> HttpResponse:
 
 
 @require_safe
-@cached_public(max_age=3600, s_maxage=86400)
+@cached_public(max_age=3600, s_maxage=86400, query=PREVIEW_QUERY)
 @_answers_bad_states
 def chart_preview(request: HttpRequest, slug: str) -> HttpResponse:
     """``/charts/<slug>/preview.svg?<state>&width=&theme=``: the plot alone as a page draws it at one of

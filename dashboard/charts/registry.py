@@ -22,7 +22,7 @@ from urllib.parse import urlencode
 
 from django.conf import settings
 
-from dashboard.caching import current_generation, shared_get, shared_set
+from dashboard.caching import Canonical, kept_for_generation
 
 if TYPE_CHECKING:
     from dashboard.charts.frame import Chart
@@ -112,20 +112,73 @@ def register(
 def build_chart(slug: str, params: Mapping[str, Any]) -> Chart:
     """Validate ``params`` for the chart ``slug`` and build it (ChartParamError, UnknownChart), once per
     data generation and state: the page, its embed, CSV, pictures and oEmbed answer share one build."""
+    spec, state = _spec_and_state(slug, params)
+    if not settings.CHART_CACHE_SECONDS:
+        return spec.builder(state)
+    # A copy of its own: pages add their filters to a chart.
+    return kept_for_generation(_key("chart", slug, state), lambda: _primed(spec.builder(state)))
+
+
+def build_page_chart(slug: str, params: Mapping[str, Any]) -> Chart:
+    """``build_chart`` for a page: the chart with its frame rendered, without the figure, rows and sources behind
+    it (``Chart.page_copy``), kept apart once per generation and state since pages fetch it on every render."""
+    spec, state = _spec_and_state(slug, params)
+    if not settings.CHART_CACHE_SECONDS:
+        return spec.builder(state)
+    return kept_for_generation(_key("page-chart", slug, state), lambda: build_chart(slug, state).page_copy())
+
+
+def _spec_and_state(slug: str, params: Mapping[str, Any]) -> tuple[ChartSpec, dict[str, str]]:
     spec = CHARTS.get(slug)
     if spec is None:
         raise UnknownChart(f"There is no chart called “{slug[:40]}”.")
-    state = spec.clean(params)
-    if not settings.CHART_CACHE_SECONDS:
-        return spec.builder(state)
-    number, _ = current_generation()
-    key = f"chart:{number}:{slug}:{hashlib.sha256(urlencode(state).encode()).hexdigest()[:32]}"
-    chart: Chart | None = shared_get(key)  # a copy of its own: pages add their filters to a chart
-    if chart is None:
-        chart = spec.builder(state)
-        chart.prime()
-        shared_set(key, chart, settings.CHART_CACHE_SECONDS)
+    return spec, spec.clean(params)
+
+
+def _key(kind: str, slug: str, state: dict[str, str]) -> str:
+    return f"{kind}:{slug}:{hashlib.sha256(urlencode(state).encode()).hexdigest()[:32]}"
+
+
+def _primed(chart: Chart) -> Chart:
+    chart.prime()
     return chart
+
+
+def chart_query(*slugs: str, path: Mapping[str, str] | None = None, also: Sequence[Param] = ()) -> Canonical:
+    """The query a page of the charts ``slugs`` (none: the chart its path's ``slug`` names) depends on: each
+    chart parameter the reader sets, cleaned, in declared order, defaults left out; ``also`` the view's own
+    parameters (an embed's theme). ``path`` maps a chart parameter to the path argument that fixes it."""
+    from_path = path or {}
+
+    def canonical(request: Any, path_args: Mapping[str, Any]) -> dict[str, str] | None:
+        specs = [CHARTS.get(slug) for slug in slugs or (str(path_args.get("slug")),)]
+        given = {**request.GET.dict(), **{name: str(path_args[arg]) for name, arg in from_path.items()}}
+        try:
+            states = [(spec, spec.clean(given)) for spec in specs if spec is not None]
+            own = {param.name: (param.clean(given.get(param.name)), param.default) for param in also}
+        except ChartParamError:
+            return None  # the view answers it (400)
+        if len(states) < len(specs):
+            return None  # an unknown chart (404)
+        cleaned: dict[str, set[tuple[str, str]]] = {}
+        for spec, state in states:
+            for param in spec.params:
+                if param.name not in from_path:
+                    cleaned.setdefault(param.name, set()).add((state[param.name], param.default))
+        cleaned |= {name: {value} for name, value in own.items()}
+        return {name: _one_value(values, given.get(name, "")) for name, values in cleaned.items() if _set(values)}
+
+    return canonical
+
+
+def _set(values: set[tuple[str, str]]) -> bool:
+    """Whether a parameter is set: some chart's value is not its default."""
+    return any(value != default for value, default in values)
+
+
+def _one_value(values: set[tuple[str, str]], given: str) -> str:
+    """The cleaned value when the charts agree on it, else the value as given (each chart cleans it alike)."""
+    return next(iter(values))[0] if len({value for value, _ in values}) == 1 else given.strip()
 
 
 #: The modules that register charts, one per family. Each chart's slug is in one of them (docs/architecture.md).

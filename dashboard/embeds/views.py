@@ -21,19 +21,22 @@ from django.urls import NoReverseMatch, Resolver404, path, resolve
 from django.views.decorators.clickjacking import xframe_options_exempt
 from django.views.decorators.http import require_safe
 
-from dashboard.caching import cached_public
+from dashboard.caching import cached_public, query_names
 from dashboard.charts import previews as images
 from dashboard.charts.answers import plain_bad_request
 from dashboard.charts.frame import Chart
-from dashboard.charts.registry import CHARTS, ChartParamError, UnknownChart, build_chart
+from dashboard.charts.registry import CHARTS, ChartParamError, Param, UnknownChart, build_chart, chart_query
 
 THEMES = ("auto", "light", "dark")
+THEME = Param("theme", "Theme", "auto", tuple((theme, theme) for theme in THEMES))
 #: Width oEmbed answers when the consumer sets no maxwidth: a typical article column.
 DEFAULT_WIDTH = 680
 #: Height of the title, subtitle, summary and source line around the plot, and of each note, by embed
 #: width (wide, narrow), measured on the bundled charts in Chromium.
 TEXT_HEIGHT, NOTE_HEIGHT = (170, 260), (24, 60)
 PROVIDER_NAME = "Data Demands"
+#: The oEmbed parameters. The url is kept as given: a chart's state in it is normalised by build_chart.
+OEMBED_QUERY = query_names("url", "format", "maxwidth", "maxheight", defaults={"format": "json"})
 
 
 class NotServed(LookupError):
@@ -67,7 +70,7 @@ def embeddable(view: Callable[..., HttpResponseBase]) -> Callable[..., HttpRespo
 
 @require_safe
 @embeddable
-@cached_public(max_age=300, s_maxage=3600)
+@cached_public(max_age=300, s_maxage=3600, query=chart_query(also=[THEME]))
 def embed(request: HttpRequest, slug: str) -> HttpResponse:
     """The chart alone, for an iframe on another site: title, plot, summary, source, a link back."""
     theme = request.GET.get("theme", "auto")
@@ -98,7 +101,7 @@ def open_cors(view: Callable[..., HttpResponseBase]) -> Callable[..., HttpRespon
 
 @require_safe
 @open_cors
-@cached_public(max_age=3600)
+@cached_public(max_age=3600, query=OEMBED_QUERY)
 def oembed(request: HttpRequest) -> HttpResponse:
     """oEmbed 1.0 for chart pages: ``type: rich`` whose html is the embed code."""
     url, fmt = request.GET.get("url", "").strip(), request.GET.get("format", "json")

@@ -12,8 +12,8 @@ from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse, HttpResponseBase, JsonResponse
 from django.views.decorators.http import require_safe
 
-from dashboard.caching import cached_public
-from dashboard.opendata.params import BadParameter, Param, Query, parse_query
+from dashboard.caching import cached_public, query_names
+from dashboard.opendata.params import DEFAULT_PAGE_SIZE, BadParameter, Param, Query, parse_query
 from dashboard.opendata.records import absolute
 
 
@@ -102,6 +102,8 @@ def open_data(
     generation, and its query string checked against ``params`` (the view receives the parsed ``Query``)."""
 
     def decorator(view: Callable[..., HttpResponseBase]) -> Callable[..., HttpResponseBase]:
-        return open_to_every_origin(require_safe(cached_public()(takes(*params, paginated=paginated)(view))))
+        names = [param.name for param in params] + (["page", "page_size"] if paginated else [])
+        query = query_names(*names, defaults={"page": "1", "page_size": str(DEFAULT_PAGE_SIZE)}, strict=True)
+        return open_to_every_origin(require_safe(cached_public(query=query)(takes(*params, paginated=paginated)(view))))
 
     return decorator

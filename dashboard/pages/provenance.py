@@ -20,7 +20,7 @@ from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpRe
 from django.shortcuts import get_object_or_404, render
 from django.views.decorators.http import require_safe
 
-from dashboard.caching import cached_public
+from dashboard.caching import cached_public, query_names
 from reports import statements
 from reports.history import public_corrections
 from reports.holdings import holdings
@@ -293,7 +293,7 @@ class SourceFilters(forms.Form):
 
 
 @require_safe
-@cached_public()
+@cached_public(query=query_names("company", "kind", "q", "page", defaults={"page": "1"}))
 def sources(request: HttpRequest) -> HttpResponse:
     companies = list(Company.objects.with_published_data().values_list("slug", "name"))
     form = SourceFilters(request.GET, companies=companies)
@@ -367,7 +367,7 @@ def archive_filename(document: SourceDocument) -> str:
 
 
 @require_safe
-@cached_public()
+@cached_public(query=query_names("page", defaults={"page": "1"}))
 def corrections(request: HttpRequest) -> HttpResponse:
     try:
         page = _page(request, public_corrections(), CORRECTIONS_PER_PAGE)

@@ -10,11 +10,15 @@ from typing import Any
 
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
+from django.template.loader import render_to_string
+from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_safe
 
-from dashboard.caching import cached_public
+from dashboard.caching import cached_public, kept_for_generation
 from dashboard.charts.disclosure_filters import TrackerFilters, tracker_filters
+from dashboard.charts.disclosures import SLUG as TIMELINE
 from dashboard.charts.disclosures import date_range_text, timeline_chart
+from dashboard.charts.registry import chart_query
 from dashboard.charts.styles import company_colour
 from reports.formatting import format_number, format_percent, percent
 from reports.models import Company, EmergencyDisclosure, EmergencyStatement, Figure, ReportingPeriod, SourceDocument
@@ -177,7 +181,7 @@ def emergency_figures(jurisdiction: str = "US") -> list[CompanyEmergencyFigures]
 
 
 @require_safe
-@cached_public()
+@cached_public(query=chart_query(TIMELINE))
 def tracker(request: HttpRequest) -> HttpResponse:
     form = tracker_filters(request.GET)
     if not form.is_valid():
@@ -186,7 +190,8 @@ def tracker(request: HttpRequest) -> HttpResponse:
     chosen = published.matching(**form.lookups())
     items = list(chosen.for_listing())
     context = {"form": form, "items": items, "filters": form.active(), **_counts(chosen, published, form)}
-    context |= {"chart": timeline_chart(items, form.state())} | _explanation(published)
+    context |= {"chart": timeline_chart(items, form.state())}
+    context["explanation_html"] = kept_for_generation("tracker-explanation", _explanation_html)
     return render(request, "disclosures/tracker.html", context)
 
 
@@ -223,7 +228,12 @@ def _counts(chosen: Any, published: Any, form: TrackerFilters) -> dict[str, Any]
     }
 
 
-def _explanation(published: Any) -> dict[str, Any]:
+def _explanation_html() -> str:
+    """The tracker's explanation (templates/disclosures/_explanation.html), rendered once per data generation."""
+    return mark_safe(render_to_string("disclosures/_explanation.html", _explanation()))  # nosec B308 B703
+
+
+def _explanation() -> dict[str, Any]:
     # published_periods and reports_emergency(_here) are annotations, like figure_count in views.py: mypy sees a
     # queryset method's declared Company, not what it annotated.
     reporting = list(Company.objects.with_emergency_reporting("US"))

@@ -15,16 +15,19 @@ from django.conf import settings
 from django.db import connection
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, render
+from django.template.loader import render_to_string
 from django.urls import reverse
+from django.utils.html import escape
+from django.utils.safestring import SafeString, mark_safe
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_safe
 
-from dashboard.caching import cached_public
+from dashboard.caching import cached_public, kept_for_generation
 from dashboard.charts.answers import chart_errors_answered
 from dashboard.charts.defaults import COMPANY_CHARTS, HOME_CHART
 from dashboard.charts.frame import Chart, Control, SourceEntry
 from dashboard.charts.labels import TOTAL
-from dashboard.charts.registry import ChartParamError, UnknownChart, build_chart
+from dashboard.charts.registry import ChartParamError, UnknownChart, build_chart, build_page_chart, chart_query
 from dashboard.charts.shared import JURISDICTION_CODE, TYPE_CHOICES
 from reports.models import Company, EmergencyDisclosure, EmergencyStatement, Figure, ReportingPeriod
 from reports.periods import period_dates
@@ -32,6 +35,9 @@ from reports.statements import jurisdiction_name
 from reports.vocabulary import REQUEST_TYPE_DEFINITIONS
 
 log = logging.getLogger(__name__)
+
+#: The charts of a request type's and a country's page.
+COMPARISON_CHARTS = ("requests-over-time", "share-over-time")
 
 
 def _bad_request_page(request: HttpRequest, message: str) -> HttpResponse:
@@ -45,7 +51,7 @@ answers_bad_params = chart_errors_answered(_bad_request_page)
 def charts_for(request: HttpRequest, slugs: Iterable[str], **fixed: str) -> list[Chart]:
     """Build each chart from the page's query string; values from the path win over the query."""
     params = {**request.GET.dict(), **fixed}
-    return [build_chart(slug, params) for slug in slugs]
+    return [build_page_chart(slug, params) for slug in slugs]
 
 
 def filters(charts: Iterable[Chart], *, hide: Iterable[str] = ()) -> list[Control]:
@@ -72,38 +78,59 @@ def filters(charts: Iterable[Chart], *, hide: Iterable[str] = ()) -> list[Contro
 @require_safe
 @cached_public()
 def home(request: HttpRequest) -> HttpResponse:
-    chart = build_chart("requests-over-time", HOME_CHART)
+    chart = build_page_chart("requests-over-time", HOME_CHART)
     context = {
         "chart": chart,
         "charts": [chart],
         "highlights": sorted(chart.highlights, key=lambda h: h.company_name),
-        "reports": ReportingPeriod.objects.newest_reports(limit=8),
-        "disclosures": EmergencyDisclosure.objects.for_listing()[:5],
-        "disclosure_tallies": EmergencyDisclosure.objects.published().tallies(),
+        **kept_for_generation("home-page", _home_lists),
     }
     return render(request, "dashboard/home.html", context)
 
 
+def _home_lists() -> dict[str, Any]:
+    """What the home page lists beside its chart: the same for every reader until the data changes."""
+    return {
+        "reports": list(ReportingPeriod.objects.newest_reports(limit=8)),
+        "disclosures": list(EmergencyDisclosure.objects.for_listing()[:5]),
+        "disclosure_tallies": EmergencyDisclosure.objects.published().tallies(),
+    }
+
+
 @require_safe
-@cached_public()
+@cached_public(query=chart_query(*COMPANY_CHARTS, path={"company": "slug"}))
 @answers_bad_params
 def company(request: HttpRequest, slug: str) -> HttpResponse:
-    company = get_object_or_404(Company.objects.with_published_data().select_related("parent"), slug=slug)
-    periods = list(ReportingPeriod.objects.for_company_page(company))
-    charts = charts_for(request, COMPANY_CHARTS, company=slug) if periods else []
-    context = {
-        "company": company,
-        "periods": periods,
+    context = kept_for_generation(f"company-page:{slug}", lambda: _company_parts(slug))
+    charts = charts_for(request, COMPANY_CHARTS, company=slug) if context["has_reports"] else []
+    context |= {
         "charts": [chart for chart in charts if chart.has_data or chart.slug == COMPANY_CHARTS[0]],
         "filters": filters(charts),
-        "scopes": _scopes(periods),
-        "reports": _reports(company, periods),
         # The government filter already lists them (for the scope shown): no second query.
         "jurisdictions": _governments(charts),
+    }
+    return render(request, "dashboard/company.html", context)
+
+
+def _company_parts(slug: str) -> dict[str, Any]:
+    """What a company page shows beside its charts, its records rendered: the same in every filter state until
+    the data changes."""
+    company = get_object_or_404(Company.objects.with_published_data().select_related("parent"), slug=slug)
+    periods = list(ReportingPeriod.objects.for_company_page(company))
+    records = {
+        "company": company,
+        "periods": periods,
+        "reports": _reports(company, periods),
         "disclosures": list(EmergencyDisclosure.objects.for_company_page(company)),
         "statements": list(EmergencyStatement.objects.for_tracker().filter(company=company)),
     }
-    return render(request, "dashboard/company.html", context)
+    return {
+        "company": company,
+        "has_reports": bool(periods),
+        "has_records": bool(records["disclosures"] or records["statements"]),
+        "scopes": _scopes(periods),
+        "records_html": render_to_string("dashboard/_company_records.html", records),
+    }
 
 
 @require_safe
@@ -123,13 +150,13 @@ def request_types(request: HttpRequest) -> HttpResponse:
 
 
 @require_safe
-@cached_public()
+@cached_public(query=chart_query(*COMPARISON_CHARTS, path={"type": "slug"}))
 @answers_bad_params
 def request_type(request: HttpRequest, slug: str) -> HttpResponse:
     label = dict(TYPE_CHOICES).get(slug)
     if label is None:
         raise Http404("No such request type.")
-    charts = charts_for(request, ("requests-over-time", "share-over-time"), type=slug)
+    charts = charts_for(request, COMPARISON_CHARTS, type=slug)
     context = {
         "slug": slug,
         "label": label,
@@ -143,27 +170,32 @@ def request_type(request: HttpRequest, slug: str) -> HttpResponse:
 
 
 @require_safe
-@cached_public()
+@cached_public(query=chart_query("countries-ranking"))
 @answers_bad_params
 def countries(request: HttpRequest) -> HttpResponse:
-    chart = build_chart("countries-ranking", request.GET)
-    overview = [
-        {**row, "name": jurisdiction_name(row["jurisdiction"]), "url": country_url(row["jurisdiction"])}
-        for row in Figure.objects.jurisdiction_overview()
-    ]
-    jurisdictions = sorted(overview, key=lambda row: row["name"])
+    chart = build_page_chart("countries-ranking", request.GET)
+    jurisdictions = kept_for_generation("countries-page", _jurisdictions)
     context = {"chart": chart, "charts": [chart], "filters": filters([chart]), "jurisdictions": jurisdictions}
     return render(request, "dashboard/countries.html", context)
 
 
+def _jurisdictions() -> list[dict[str, Any]]:
+    """Every government with published figures, by name, with its page: the same in every period shown."""
+    overview = [
+        {**row, "name": jurisdiction_name(row["jurisdiction"]), "url": country_url(row["jurisdiction"])}
+        for row in Figure.objects.jurisdiction_overview()
+    ]
+    return sorted(overview, key=lambda row: row["name"])
+
+
 @require_safe
-@cached_public()
+@cached_public(query=chart_query(*COMPARISON_CHARTS, path={"jurisdiction": "code"}))
 @answers_bad_params
 def country(request: HttpRequest, code: str) -> HttpResponse:
     code = code.upper()
     if not JURISDICTION_CODE.match(code):
         raise Http404("No such country code.")
-    charts = charts_for(request, ("requests-over-time", "share-over-time"), jurisdiction=code)
+    charts = charts_for(request, COMPARISON_CHARTS, jurisdiction=code)
     if not any(chart.has_data for chart in charts):
         raise Http404("No company publishes figures for this government.")
     context = {
@@ -177,7 +209,7 @@ def country(request: HttpRequest, code: str) -> HttpResponse:
 
 
 @require_safe
-@cached_public()
+@cached_public(query=chart_query())
 def chart_csv(request: HttpRequest, slug: str) -> HttpResponse:
     """Exactly the rows a chart shows, for its state in the query string."""
     try:
@@ -191,13 +223,19 @@ def chart_csv(request: HttpRequest, slug: str) -> HttpResponse:
     return response
 
 
-def _governments(charts: Iterable[Chart]) -> list[tuple[str, str]]:
-    """(country page, name) of each government the charts' filter offers for the scope shown: no second query."""
+def _governments(charts: Iterable[Chart]) -> SafeString:
+    """Links to the page of each government the charts' filter offers for the scope shown (no second query),
+    escaped and joined here: a company may report on some 170 governments."""
     for chart in charts:
         for control in chart.filter_controls():
             if control.name == "jurisdiction":
-                return [(country_url(option.value), option.label) for option in control.options]
-    return []
+                return mark_safe(  # every url and name escaped  # nosec B308 B703
+                    " · ".join(
+                        f'<a href="{escape(country_url(option.value))}">{escape(option.label)}</a>'
+                        for option in control.options
+                    )
+                )
+    return mark_safe("")  # nosec B308 B703
 
 
 def country_url(code: str) -> str:

@@ -96,9 +96,14 @@ def test_a_matching_etag_gets_a_304_without_a_query(client: Client, django_asser
     assert client.get("/", headers={"If-None-Match": first["ETag"]}).status_code == 200
 
 
-def test_each_query_string_is_its_own_cache_entry_and_etag(client: Client) -> None:
+def test_each_state_a_view_reads_is_its_own_cache_entry_and_etag(client: Client) -> None:
     publish("Oldco")
-    assert client.get("/?a=1")["ETag"] != client.get("/?a=2")["ETag"]
+    publish("Newco")
+    assert client.get("/api/v1/figures?company=oldco")["ETag"] != client.get("/api/v1/figures?company=newco")["ETag"]
+    assert (
+        client.get("/embed/company-requests?company=oldco")["ETag"]
+        != client.get("/embed/company-requests?company=newco")["ETag"]
+    )
 
 
 def test_public_responses_may_be_kept_by_shared_caches(client: Client) -> None:

@@ -186,7 +186,7 @@ def test_pages_give_the_total_count_and_links_to_the_next_and_previous_page(clie
     assert (first["count"], first["pages"], first["page"], first["previous"]) == (5, 3, 1, None)
     assert first["next"] == "http://127.0.0.1:8000/api/v1/figures?company=amazon&page_size=2&page=2"
     second = get(client, first["next"].removeprefix("http://127.0.0.1:8000"))
-    assert second["previous"] == "http://127.0.0.1:8000/api/v1/figures?company=amazon&page_size=2&page=1"
+    assert second["previous"] == "http://127.0.0.1:8000/api/v1/figures?company=amazon&page=1&page_size=2"
     last = get(client, second["next"].removeprefix("http://127.0.0.1:8000"))
     assert last["next"] is None
     seen = [r["request_type"] for page in (first, second, last) for r in page["results"]]
