@@ -233,9 +233,14 @@ def _governments(charts: Iterable[Chart]) -> SafeString:
                     " · ".join(
                         f'<a href="{escape(country_url(option.value))}">{escape(option.label)}</a>'
                         for option in control.options
+                        if option.value not in WITHOUT_PAGE
                     )
                 )
     return mark_safe("")  # nosec B308 B703
+
+
+#: Codes a chart can filter on that name no one government, so have no page: the rest of a chart's "Others".
+WITHOUT_PAGE = frozenset({"OTHER"})
 
 
 def country_url(code: str) -> str:

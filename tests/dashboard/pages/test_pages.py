@@ -199,3 +199,12 @@ def test_the_figure_sent_to_the_page_is_the_chart_figure(client: Client) -> None
     (figure,) = figures_of(html)
     assert figure["data"][0]["name"] == "Amazon"
     assert figure["data"][0]["y"] == [1964.0, None, 2416.0], "H2 2019 has no report: a gap"
+
+
+def test_a_chart_s_others_slice_is_no_government_and_gets_no_country_link(client: Client) -> None:
+    period = ReportingPeriodFactory(company__slug="amazon", company__name="Amazon")
+    FigureFactory(period=period, jurisdiction="DE", request_type="all")
+    FigureFactory(period=period, jurisdiction="OTHER", request_type="all")
+    page = client.get("/companies/amazon/").content.decode()
+    assert 'href="/countries/DE/"' in page
+    assert "/countries/OTHER/" not in page
