@@ -184,6 +184,7 @@ def _jurisdictions() -> list[dict[str, Any]]:
     overview = [
         {**row, "name": jurisdiction_name(row["jurisdiction"]), "url": country_url(row["jurisdiction"])}
         for row in Figure.objects.jurisdiction_overview()
+        if row["jurisdiction"] not in WITHOUT_PAGE
     ]
     return sorted(overview, key=lambda row: row["name"])
 

@@ -208,3 +208,8 @@ def test_a_chart_s_others_slice_is_no_government_and_gets_no_country_link(client
     page = client.get("/companies/amazon/").content.decode()
     assert 'href="/countries/DE/"' in page
     assert "/countries/OTHER/" not in page
+    index = client.get("/countries/").content.decode()
+    assert 'href="/countries/DE/"' in index and "/countries/OTHER/" not in index
+    from dashboard.pages.warming import default_pages
+
+    assert "/countries/DE/" in default_pages() and "/countries/OTHER/" not in default_pages()
