@@ -156,7 +156,9 @@ def test_staff_read_a_failed_chart_off_its_image_and_publish_it(
     page.goto(base + "/admin/reports/chartreading/?status__exact=review")
     page.click(f"#result_list a[href*='/{reading.pk}/change/']")
     image = page.wait_for_selector(".chart-review-image img")
-    assert page.evaluate("(img) => img.complete && img.naturalWidth", image) > 300  # the image really loads
+    # The image really loads (waited for: a busy machine may still be fetching it when the page is ready).
+    page.wait_for_function("(img) => img.complete && img.naturalWidth > 0", arg=image, timeout=15000)
+    assert page.evaluate("(img) => img.naturalWidth", image) > 300
     assert "the parts add up to 15; the total is 523" in page.inner_text(".errornote")
     page.set_viewport_size({"width": 1280, "height": 900})
     page.screenshot(path=str(SCREENSHOTS / "chart-review.png"), full_page=True)
