@@ -129,9 +129,7 @@ def redis_cache(settings: Any) -> Iterator[None]:
     if not url.startswith("redis://"):
         missing("needs Redis: set CELERY_BROKER_URL=redis://... (CI does)")
     prefix = f"test-{uuid.uuid4().hex}"
-    settings.CACHES = {
-        "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": url, "KEY_PREFIX": prefix}
-    }
+    settings.CACHES = {"default": {"BACKEND": "dashboard.caching.RedisCache", "LOCATION": url, "KEY_PREFIX": prefix}}
     yield
     import redis
 
@@ -266,6 +264,53 @@ def test_each_request_gets_its_own_response_object_from_the_process_copy(
     client.get("/")
     keys = [key for key in _local_keys() if key.startswith("page:")]
     assert keys and shared_get(keys[0]) is not shared_get(keys[0])
+
+
+def test_the_process_copy_stays_under_its_size_and_drops_the_oldest_first(
+    local_copies: CountingCache, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from dashboard import caching
+
+    monkeypatch.setattr(caching, "LOCAL_MAX_BYTES", 250)
+    for n in range(5):
+        caching.shared_set(f"k{n}", bytes(100), 60)
+    caching.shared_set("k3", bytes(100), 60)  # set again: counted once, and now the newest
+    assert _local_keys() == ["k4", "k3"]
+    assert caching._local_bytes == 200
+    caching.shared_set("big", {"rows": list(range(10))}, 60)  # pickled: its pickled size is what counts
+    assert caching._local_bytes == sum(len(held[1].data) for held in caching._local.values()) <= 250
+
+
+def test_a_value_kept_comes_back_equal_but_never_the_same_object(local_copies: CountingCache) -> None:
+    from dashboard.caching import shared_get, shared_set
+
+    value = {"rows": [1, 2, 3]}
+    shared_set("kept:test", value, 60)
+    assert shared_get("kept:test") == value and shared_get("kept:test") is not value
+    local_copies.advance(1.5)  # from the shared cache this time
+    assert shared_get("kept:test") == value
+    shared_set("bytes:test", b"\x1f\x8b", 60)
+    local_copies.advance(1.5)
+    assert shared_get("bytes:test") == b"\x1f\x8b"
+
+
+def test_a_value_cached_before_values_were_packed_is_still_read(local_copies: CountingCache) -> None:
+    from dashboard.caching import shared_get
+
+    local_copies.real.set("old:test", {"plain": True}, 60)
+    assert shared_get("old:test") == {"plain": True}
+
+
+def test_the_redis_backend_reuses_one_client_per_pool_across_threads(redis_cache: None) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    from django.core.cache import cache
+
+    client = cache._cache  # type: ignore[attr-defined]
+    assert client.get_client() is client.get_client(write=True)
+    with ThreadPoolExecutor(8) as pool:
+        list(pool.map(lambda n: cache.set(f"thread-{n}", n, 30), range(64)))
+        assert list(pool.map(lambda n: cache.get(f"thread-{n}"), range(64))) == list(range(64))
 
 
 def _local_keys() -> list[str]:
