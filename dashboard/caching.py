@@ -31,7 +31,7 @@ import time
 from collections import OrderedDict
 from collections.abc import Callable, Mapping
 from functools import wraps
-from typing import Any, NamedTuple, TypeVar
+from typing import Any, NamedTuple, TypeVar, cast
 
 from django.conf import settings
 from django.core.cache import cache
@@ -145,9 +145,35 @@ def kept_for_generation(name: str, build: Callable[[], Kept]) -> Kept:
     return value
 
 
+#: (generation number, name) -> value: see held_for_generation
+_held: dict[tuple[int, str], Any] = {}
+_held_lock = threading.Lock()
+
+
+def held_for_generation(name: str, build: Callable[[], Kept]) -> Kept:
+    """``build()``'s value for the current data generation, held in this process's memory: for small tables that
+    every chart build reads (the published periods, the source documents), where even unpickling a kept copy
+    would cost more than the work saved. Every caller gets the same object, so it must be read, never changed.
+    Dropped as soon as the generation moves on. Nothing is held with ``CHART_CACHE_SECONDS`` at 0."""
+    if not settings.CHART_CACHE_SECONDS:
+        return build()
+    number, _ = current_generation()
+    held = _held.get((number, name), _held)
+    if held is not _held:
+        return cast(Kept, held)
+    value = build()
+    with _held_lock:
+        for stale in [key for key in _held if key[0] != number]:
+            del _held[stale]
+        _held[(number, name)] = value
+    return value
+
+
 def forget_generation() -> None:
     cache.delete(GENERATION_KEY)
     forget_local()
+    with _held_lock:
+        _held.clear()
 
 
 #: From a request and its path's arguments to the query its answer depends on, normalised (an ordered

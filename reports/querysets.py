@@ -195,12 +195,12 @@ class SourceDocumentQuerySet(models.QuerySet["SourceDocument"]):
 
     # --- Charts (dashboard/charts/) ---
 
-    def cited_by_chart(self, ids: Iterable[int]) -> SourceDocumentQuerySet:
-        """The documents behind a chart's figures, newest first."""
+    def cited_by_chart(self, ids: Iterable[int] | None = None) -> SourceDocumentQuerySet:
+        """The documents behind a chart's figures (``ids``; all of them by default), newest first."""
         ChartReading = model("ChartReading")
         read = ChartReading.objects.published().filter(source=OuterRef("pk")).exclude(image="")
         return (
-            self.filter(pk__in=sorted(set(ids)))
+            (self.filter(pk__in=sorted(set(ids))) if ids is not None else self.all())
             .select_related("company")
             .annotate(reads_chart_images=Exists(read))
             .order_by(models.F("published_on").desc(nulls_last=True), "title", "pk")

@@ -30,9 +30,9 @@ from dashboard.charts.points import (
     cited,
     figure_point,
     group,
+    period_spans,
     rows_of,
     source_cells,
-    spans_of,
     trimmed,
 )
 from dashboard.charts.registry import ChartParamError, Param, register
@@ -51,7 +51,7 @@ from dashboard.charts.shared import (
 from dashboard.charts.styles import request_type_sort_key, request_type_style
 from dashboard.charts.traces import Sources, band_trace, hover, line_trace
 from reports.formatting import format_change
-from reports.models import Figure, ReportingPeriod
+from reports.models import Figure
 from reports.periods import period_label, same_period_a_year_earlier
 from reports.vocabulary import MEASURE_DEFINITIONS, PERCENT_MEASURES
 
@@ -79,7 +79,7 @@ class Context:
         self.slug, self.scope = state["company"], state["scope"]
         if not self.slug:
             raise ChartParamError("Company is missing: give company=<slug>, such as company=amazon.")
-        self.all_spans = spans_of(ReportingPeriod.objects.chart_timeline(company=self.slug))
+        self.all_spans = period_spans(company=self.slug)
         if not self.all_spans:
             raise ChartParamError(f"No company “{self.slug[:40]}” has published reports here.")
         self.name = self.all_spans[0].company_name

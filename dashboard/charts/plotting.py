@@ -135,13 +135,13 @@ def break_marks(breaks: Iterable[Break]) -> BreakMarks:
 
 
 def empty_figure(message: str) -> dict[str, Any]:
-    layout = base_layout(height=220)
-    layout.update(
-        xaxis={"visible": False},
-        yaxis={"visible": False},
-        annotations=[{"text": message, "showarrow": False, "x": 0.5, "y": 0.5, "xref": "paper", "yref": "paper"}],
-    )
-    return figure_json([], layout)
+    # Changed as a dict: Layout.update() validates what it is given, which cost more than the rest of the chart.
+    layout = base_layout(height=220).to_plotly_json()
+    layout["xaxis"] = {**layout["xaxis"], "visible": False}
+    layout["yaxis"] = {**layout["yaxis"], "visible": False}
+    note = {"text": message, "showarrow": False, "x": 0.5, "y": 0.5, "xref": "paper", "yref": "paper"}
+    layout["annotations"] = [note]
+    return {"data": [], "layout": layout}
 
 
 def data_updated() -> dt.datetime | None:

@@ -1,7 +1,8 @@
 """From queryset rows to what a chart draws: points per period, totals and shares computed only from
 what the documents give, gaps where they give nothing, and the breaks in how a company reports.
 
-Nothing here queries the database except :func:`load_sources`; the builders pass rows in.
+The builders pass rows in; what every build reads (the published periods and their source documents) is
+held here per data generation: :func:`period_spans`, :func:`load_sources`.
 """
 
 from __future__ import annotations
@@ -14,13 +15,14 @@ from decimal import Decimal
 from functools import cached_property
 from typing import Any, NamedTuple
 
+from dashboard.caching import held_for_generation
 from dashboard.charts.labels import (
     kinds_text,
 )
 from dashboard.charts.plotting import period_hover
 from dashboard.charts.styles import company_colour, request_type_sort_key
 from reports.formatting import format_change, format_figure, format_number, format_percent, percent
-from reports.models import SourceDocument
+from reports.models import ReportingPeriod, SourceDocument
 from reports.periods import period_label, same_period_a_year_earlier
 from reports.vocabulary import PERCENT_MEASURES, total_parts
 
@@ -348,9 +350,20 @@ def group(rows: Iterable[Row], *keys: str) -> dict[tuple[Any, ...], list[Row]]:
 
 
 def load_sources(ids: Iterable[int]) -> list[SourceDocument]:
-    """The documents a chart's figures come from, newest first (one query)."""
-    wanted = sorted(set(ids))
-    return list(SourceDocument.objects.cited_by_chart(wanted)) if wanted else []
+    """The documents a chart's figures come from, newest first: from the documents held per data generation (a
+    hundred or so; one query per generation and process, none per chart)."""
+    wanted = set(ids)
+    if not wanted:
+        return []
+    everything = held_for_generation("chart-sources", lambda: list(SourceDocument.objects.cited_by_chart()))
+    return [document for document in everything if document.pk in wanted]
+
+
+def period_spans(*, scope: str | None = None, company: str | None = None) -> list[Span]:
+    """The published periods (of a scope, of a company), oldest first, as spans: where a chart's series have gaps
+    and breaks. Every chart build reads them: held per data generation (one query per generation and process)."""
+    spans = held_for_generation("chart-timeline", lambda: spans_of(ReportingPeriod.objects.chart_timeline()))
+    return [span for span in spans if scope in (None, span.scope) and company in (None, span.company)]
 
 
 def cited(

@@ -19,9 +19,9 @@ from dashboard.charts.points import (
     Span,
     cited,
     group,
+    period_spans,
     rows_of,
     source_cells,
-    spans_of,
     total_point,
 )
 from dashboard.charts.registry import ChartParamError, Param, register
@@ -104,7 +104,7 @@ def ranking(
     """For each country, each company's requests in the period: own total, else the sum of its kinds. ``spans``:
     the whole-company periods when the caller has them already."""
     if spans is None:
-        spans = spans_of(ReportingPeriod.objects.chart_timeline(scope="total", company=company))
+        spans = period_spans(scope="total", company=company)
     scope = spans[0].scope if spans else "total"
     figures = Figure.objects.for_country_ranking(
         start=start, end=end, request_types=TOTAL_TYPES, company=company, scope=scope

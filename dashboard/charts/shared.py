@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 from decimal import Decimal
+from functools import lru_cache
 
 from dashboard.caching import kept_for_generation
 from dashboard.charts.frame import Chart, Column, Control, Option
@@ -101,12 +102,19 @@ def numbered(breaks: list[Break]) -> list[str]:
 
 
 def jurisdiction_control(codes: list[str], selected: str) -> Control:
-    first = [code for code in ("US", "NON-US", "WW") if code in codes]
-    rest = sorted((code for code in codes if code not in first), key=jurisdiction_name)
-    options = tuple(Option(code, jurisdiction_name(code)) for code in [*first, *rest])
+    options = _jurisdiction_options(tuple(codes))
     if selected not in codes:
         options = (Option(selected, jurisdiction_name(selected)), *options)
     return Control("jurisdiction", "Government", options, selected)
+
+
+@lru_cache(maxsize=256)
+def _jurisdiction_options(codes: tuple[str, ...]) -> tuple[Option, ...]:
+    """The governments in the order a reader looks for them (U.S., non-U.S., worldwide, then by name), once per
+    process and list: the same list in every state of a chart."""
+    first = [code for code in ("US", "NON-US", "WW") if code in codes]
+    rest = sorted((code for code in codes if code not in first), key=jurisdiction_name)
+    return tuple(Option(code, jurisdiction_name(code)) for code in [*first, *rest])
 
 
 def static_control(param: Param, selected: str) -> Control:

@@ -102,3 +102,37 @@ def test_every_chart_of_the_bundled_data_comes_back_from_the_cache_as_it_was_bui
             assert isinstance(value() if callable(value) else value, SafeString), part
         assert kept.table_html() == built.table_html() and kept.sources_html == built.sources_html
         assert [control.name for control in kept.filter_controls()] == [c.name for c in built.filter_controls()]
+
+
+def test_the_figure_script_is_django_json_script_byte_for_byte() -> None:
+    import datetime as dt
+    from decimal import Decimal
+
+    from django.utils.html import json_script
+
+    from dashboard.charts.frame import figure_json_script
+
+    value = {"text": "<b>&amp; 'x' \"y\"</b> é \u2028", "on": dt.date(2022, 6, 30), "n": Decimal("1.5"), "a": [1]}
+    assert figure_json_script(value, "chart-x-figure") == json_script(value, "chart-x-figure")
+    assert "<b>" not in figure_json_script(value, "chart-x-figure")
+
+
+def test_a_new_state_reads_the_periods_and_sources_held_for_the_generation(bundled_data: None, settings: Any) -> None:
+    """The published periods and the source documents are the same for every state: one query each per data
+    generation and process, then each new state queries only its own figures."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    settings.CHART_CACHE_SECONDS = 3600
+    build_chart("company-requests", {"company": "google", "jurisdiction": "DE"})
+    with CaptureQueriesContext(connection) as new_state:
+        fr = build_chart("company-requests", {"company": "google", "jurisdiction": "FR"})
+    assert len(new_state) == 1 and "reports_figure" in new_state[0]["sql"]
+    assert fr.sources and all(source.title for source in fr.sources)
+    settings.CHART_CACHE_SECONDS = 0
+    fresh = build_chart("company-requests", {"company": "google", "jurisdiction": "FR"})
+    assert [s.pk for s in fr.sources] == [s.pk for s in fresh.sources] and fr.rows == fresh.rows
+    settings.CHART_CACHE_SECONDS = 3600
+    Company.objects.filter(slug="google").update(name="Alphabet")
+    bump_generation()  # the data moved on: so does what is held
+    assert build_chart("company-requests", {"company": "google", "jurisdiction": "IT"}).title.startswith("Alphabet")
