@@ -7,10 +7,10 @@ the data generation like every public page, so a CDN can keep them until the dat
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from functools import wraps
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import urlencode, urlsplit
 
 from csp.decorators import csp_replace
 from django.conf import settings
@@ -35,8 +35,23 @@ DEFAULT_WIDTH = 680
 #: width (wide, narrow), measured on the bundled charts in Chromium.
 TEXT_HEIGHT, NOTE_HEIGHT = (170, 260), (24, 60)
 PROVIDER_NAME = "Data Demands"
-#: The oEmbed parameters. The url is kept as given: a chart's state in it is normalised by build_chart.
-OEMBED_QUERY = query_names("url", "format", "maxwidth", "maxheight", defaults={"format": "json"})
+_OEMBED_NAMES = query_names("url", "format", "maxwidth", "maxheight", defaults={"format": "json"})
+
+
+def oembed_query(request: HttpRequest, path_args: Mapping[str, Any]) -> dict[str, str] | None:
+    """The oEmbed parameters, with ``url`` replaced by the one address of the chart state it names (its embed
+    URL, every parameter cleaned, in declared order): a permalink, an embed or CSV link, tracking tags or another
+    order of the same chart are one answer. A url that names no chart goes to the view as given (its 400/404)."""
+    query = _OEMBED_NAMES(request, path_args)
+    if query is None or "url" not in query:
+        return query
+    try:
+        slug, state = chart_for_url(query["url"])
+        spec = CHARTS[slug]
+        query["url"] = f"{settings.SITE_URL}/embed/{slug}?{urlencode(spec.clean(state))}"
+    except (ValueError, LookupError):  # NotServed, UnknownChart, ChartParamError
+        return None
+    return query
 
 
 class NotServed(LookupError):
@@ -101,7 +116,7 @@ def open_cors(view: Callable[..., HttpResponseBase]) -> Callable[..., HttpRespon
 
 @require_safe
 @open_cors
-@cached_public(max_age=3600, query=OEMBED_QUERY)
+@cached_public(max_age=3600, query=oembed_query)
 def oembed(request: HttpRequest) -> HttpResponse:
     """oEmbed 1.0 for chart pages: ``type: rich`` whose html is the embed code."""
     url, fmt = request.GET.get("url", "").strip(), request.GET.get("format", "json")

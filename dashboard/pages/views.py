@@ -13,7 +13,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import connection
-from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponsePermanentRedirect, JsonResponse
 from django.shortcuts import get_object_or_404, render
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -193,7 +193,10 @@ def _jurisdictions() -> list[dict[str, Any]]:
 @cached_public(query=chart_query(*COMPARISON_CHARTS, path={"jurisdiction": "code"}))
 @answers_bad_params
 def country(request: HttpRequest, code: str) -> HttpResponse:
-    code = code.upper()
+    if code != code.upper():
+        # One address per government (/countries/DE/), so one cached answer: /countries/de/ is sent there.
+        query = request.META.get("QUERY_STRING", "")
+        return HttpResponsePermanentRedirect(reverse("country", args=[code.upper()]) + (f"?{query}" if query else ""))
     if not JURISDICTION_CODE.match(code):
         raise Http404("No such country code.")
     charts = charts_for(request, COMPARISON_CHARTS, jurisdiction=code)

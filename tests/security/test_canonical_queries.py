@@ -4,6 +4,7 @@ are normalised (order, case, defaults), and a value it refuses is still a 400.""
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import quote
 
 import pytest
 from django.test import Client
@@ -78,6 +79,17 @@ def test_parameters_a_view_does_not_read_cost_no_render(
         ),
         ("/sources/?page=1", "/sources/"),
         ("/api/v1/figures?company=amazon&page=1", "/api/v1/figures?page_size=100&company=amazon"),
+        # oEmbed: the chart a url names, however it is spelled (embed, permalink, CSV, tracking tags, order)
+        (
+            "/oembed?url=" + quote("http://127.0.0.1:8000/embed/company-requests?company=amazon"),
+            "/oembed?url="
+            + quote("http://127.0.0.1:8000/companies/amazon/?utm_source=x&scope=total#chart-company-requests"),
+        ),
+        (
+            "/oembed?url=" + quote("http://127.0.0.1:8000/embed/company-requests?company=amazon&jurisdiction=US"),
+            "/oembed?format=json&url="
+            + quote("http://127.0.0.1:8000/charts/company-requests.csv?jurisdiction=us&company=amazon&theme=dark"),
+        ),
     ],
 )
 def test_one_view_of_the_data_has_one_answer(
@@ -111,6 +123,21 @@ def test_one_view_of_the_data_has_one_answer(
 )
 def test_a_value_a_view_refuses_is_still_refused(client: Client, data: None, path: str) -> None:
     assert client.get(path).status_code in (400, 404)
+
+
+def test_a_government_has_one_address_whatever_the_case_it_is_typed_in(client: Client, data: None) -> None:
+    answer = client.get("/countries/us/?utm_source=x")
+    assert answer.status_code == 301 and answer["Location"] == "/countries/US/"
+    assert client.get(answer["Location"]).status_code == 200
+
+
+def test_an_oembed_url_that_names_no_chart_is_still_refused(client: Client, data: None) -> None:
+    for url, status in [
+        ("http://127.0.0.1:8000/embed/no-such-chart", 404),
+        ("https://example.org/embed/company-requests?company=amazon", 404),
+        ("http://127.0.0.1:8000/embed/company-requests?company=amazon&scope=moon", 400),
+    ]:
+        assert client.get("/oembed?url=" + quote(url)).status_code == status, url
 
 
 def test_a_view_sees_only_the_normalised_query(client: Client, data: None) -> None:
