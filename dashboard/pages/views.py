@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterable
-from functools import cache
+from functools import cache, lru_cache
 from typing import Any
 
 from django.conf import settings
@@ -25,7 +25,7 @@ from django.views.decorators.http import require_safe
 from dashboard.caching import cached_public, kept_for_generation
 from dashboard.charts.answers import chart_errors_answered
 from dashboard.charts.defaults import COMPANY_CHARTS, HOME_CHART
-from dashboard.charts.frame import Chart, Control, SourceEntry
+from dashboard.charts.frame import Chart, Control, Option, SourceEntry
 from dashboard.charts.labels import TOTAL
 from dashboard.charts.registry import ChartParamError, UnknownChart, build_chart, build_page_chart, chart_query
 from dashboard.charts.shared import JURISDICTION_CODE, TYPE_CHOICES
@@ -233,14 +233,20 @@ def _governments(charts: Iterable[Chart]) -> SafeString:
     for chart in charts:
         for control in chart.filter_controls():
             if control.name == "jurisdiction":
-                return mark_safe(  # every url and name escaped  # nosec B308 B703
-                    " · ".join(
-                        f'<a href="{escape(country_url(option.value))}">{escape(option.label)}</a>'
-                        for option in control.options
-                        if option.value not in WITHOUT_PAGE
-                    )
-                )
+                return _government_links(control.options)
     return mark_safe("")  # nosec B308 B703
+
+
+@lru_cache(maxsize=256)
+def _government_links(options: tuple[Option, ...]) -> SafeString:
+    """Once per process and list: the same list in every state of a company's page (2.5 ms for Google's)."""
+    return mark_safe(  # every url and name escaped  # nosec B308 B703
+        " · ".join(
+            f'<a href="{escape(country_url(option.value))}">{escape(option.label)}</a>'
+            for option in options
+            if option.value not in WITHOUT_PAGE
+        )
+    )
 
 
 #: Codes a chart can filter on that name no one government, so have no page: the rest of a chart's "Others".
