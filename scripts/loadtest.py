@@ -32,7 +32,7 @@ import tempfile
 import threading
 import time
 import urllib.request
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -189,9 +189,14 @@ def random_parameters(path: str, rng: random.Random) -> str:
 def filter_states(stack: Stack, rng: random.Random, count: int) -> list[str]:
     """``count`` distinct filter states of FILTERED_PAGES: each option of each filter their default state offers,
     as a reader picks one (the form submits on each change)."""
+    return sample_filter_states(stack.get, rng, count)
+
+
+def sample_filter_states(get: Callable[[str], str], rng: random.Random, count: int) -> list[str]:
+    """The states of ``filter_states`` from pages fetched with ``get`` (scripts/render_cost.py asks in-process)."""
     states: set[str] = set()
     for page in FILTERED_PAGES:
-        html = stack.get(page)
+        html = get(page)
         for name, block in re.findall(r'<select id="filter-[^"]+" name="([^"]+)"[^>]*>(.*?)</select>', html, re.S):
             states.update(f"{page}?{name}={value}" for value in re.findall(r'<option value="([^"]*)"', block))
     return rng.sample(sorted(states), min(count, len(states)))
