@@ -7,7 +7,11 @@ import datetime as dt
 from typing import Any, cast
 
 from django import forms
+from django.forms import BoundField
+from django.utils.safestring import SafeString
 
+from dashboard.caching import kept_for_generation
+from dashboard.charts.frame import Control, Option
 from reports.models import Company, EmergencyDisclosure, TriState
 
 ANY = [("", "Any")]
@@ -71,6 +75,23 @@ class TrackerFilters(forms.Form):
         """The cleaned filters as the chart's state: every filter, in form order, as text."""
         return {name: "" if value is None else str(value) for name, value in self.cleaned_data.items()}
 
+    def selects(self) -> list[tuple[BoundField, SafeString]]:
+        """Each filter with its <option>s, escaped, the chosen one selected, for ``<select>``s the template writes
+        itself: Django renders a widget's every option through a template of its own, which cost a third of the
+        tracker's render; the option lists are joined once per process (``Control.options_html``)."""
+        selects = []
+        for bound in self:
+            choices = cast(forms.Select, bound.field.widget).choices
+            value = bound.value()
+            control = Control(
+                bound.name,
+                str(bound.label),
+                tuple(Option(str(choice), str(label)) for choice, label in choices),
+                "" if value is None else str(value),
+            )
+            selects.append((bound, control.options_html()))
+        return selects
+
     def error_sentences(self) -> list[str]:
         """Every error as a sentence; each names its URL parameter."""
         return [str(error) for errors in self.errors.values() for error in errors]
@@ -88,9 +109,15 @@ class TrackerFilters(forms.Form):
 
 
 def tracker_filters(data: Any) -> TrackerFilters:
-    """The filter form, offering the companies with published data and the years the records touch."""
+    """The filter form, offering the companies with published data and the years the records touch (the same in
+    every state: two queries per data generation)."""
+    companies, years = kept_for_generation("tracker-filter-choices", _choices)
+    return TrackerFilters(data, companies=companies, years=years)
+
+
+def _choices() -> tuple[list[tuple[str, str]], range]:
     companies = [
         (str(slug), str(name) if disclosures else f"{name} (none on record)")
         for slug, name, disclosures in Company.objects.for_disclosure_filter()
     ]
-    return TrackerFilters(data, companies=companies, years=EmergencyDisclosure.objects.published().years_covered())
+    return companies, EmergencyDisclosure.objects.published().years_covered()

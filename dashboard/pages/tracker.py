@@ -217,14 +217,16 @@ def disclosure(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def _counts(chosen: Any, published: Any, form: TrackerFilters) -> dict[str, Any]:
-    tallies = chosen.tallies()
     filtered = bool(form.active())
+    # Every record's tallies are the same in every filter state: one aggregate per data generation.
+    overall = kept_for_generation("disclosure-tallies", published.tallies)
+    tallies = chosen.tallies() if filtered else overall
     return {
         "tallies": tallies,
         "totals_sentence": totals_in_words(tallies, filtered=filtered),
         "conditions": conditions_in_words(tallies),
         "by_company": list(chosen.by_company()),
-        "overall": published.tallies() if filtered else tallies,
+        "overall": overall,
     }
 
 

@@ -73,3 +73,13 @@ def test_kept_parts_move_on_with_the_data(client: Client, kept: None) -> None:
     assert "Newco" not in client.get("/").content.decode()  # the parts of the generation shown
     bump_generation()
     assert "Newco" in client.get("/").content.decode()
+
+
+def test_a_new_state_of_the_tracker_queries_only_its_own_records(
+    bundled_data: None, client: Client, kept: None, django_assert_max_num_queries: Any
+) -> None:
+    """Its filter choices and the overall tallies are the same in every state: kept per generation."""
+    client.get("/emergency-disclosures/")
+    with django_assert_max_num_queries(4):  # the records, their sources, their tallies, by company
+        response = client.get("/emergency-disclosures/?company=ring&year=2022")
+    assert response.status_code == 200 and '<option value="ring" selected>' in response.content.decode()
