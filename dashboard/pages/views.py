@@ -193,12 +193,12 @@ def _jurisdictions() -> list[dict[str, Any]]:
 @cached_public(query=chart_query(*COMPARISON_CHARTS, path={"jurisdiction": "code"}))
 @answers_bad_params
 def country(request: HttpRequest, code: str) -> HttpResponse:
+    if not JURISDICTION_CODE.match(code.upper()):
+        raise Http404("No such country code.")
     if code != code.upper():
         # One address per government (/countries/DE/), so one cached answer: /countries/de/ is sent there.
         query = request.META.get("QUERY_STRING", "")
         return HttpResponsePermanentRedirect(reverse("country", args=[code.upper()]) + (f"?{query}" if query else ""))
-    if not JURISDICTION_CODE.match(code):
-        raise Http404("No such country code.")
     charts = charts_for(request, COMPARISON_CHARTS, jurisdiction=code)
     if not any(chart.has_data for chart in charts):
         raise Http404("No company publishes figures for this government.")

@@ -148,7 +148,9 @@ def test_the_request_types_index_defines_each_kind_and_who_reports_it(client: Cl
 
 def test_a_country_page_shows_which_companies_its_government_asked(client: Client) -> None:
     a_company_with_two_years()
-    html = client.get("/countries/de/").content.decode()
+    response = client.get("/countries/de/", follow=True)  # sent to its one address, /countries/DE/
+    assert response.redirect_chain == [("/countries/DE/", 301)]
+    html = response.content.decode()
     assert "<h1>Germany</h1>" in html
     assert "Amazon reported 5 requests from Germany in H1 2020, the only company to report them for 2020" in html
 
