@@ -186,10 +186,9 @@ def tracker(request: HttpRequest) -> HttpResponse:
     form = tracker_filters(request.GET)
     if not form.is_valid():
         return render(request, "disclosures/bad_request.html", {"errors": form.error_sentences()}, status=400)
-    published = EmergencyDisclosure.objects.published()
-    chosen = published.matching(**form.lookups())
+    chosen = EmergencyDisclosure.objects.published().matching(**form.lookups())
     items = list(chosen.for_listing())
-    context = {"form": form, "items": items, "filters": form.active(), **_counts(chosen, published, form)}
+    context = {"form": form, "items": items, "filters": form.active(), **_counts(chosen, form)}
     context |= {"chart": timeline_chart(items, form.state())}
     context["explanation_html"] = kept_for_generation("tracker-explanation", _explanation_html)
     return render(request, "disclosures/tracker.html", context)
@@ -216,10 +215,15 @@ def disclosure(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "disclosures/detail.html", context)
 
 
-def _counts(chosen: Any, published: Any, form: TrackerFilters) -> dict[str, Any]:
+def overall_tallies() -> dict[str, int]:
+    """Every published record's tallies (the tracker's "in all", the home page's count): the same in every filter
+    state, one aggregate per data generation."""
+    return kept_for_generation("disclosure-tallies", EmergencyDisclosure.objects.published().tallies)
+
+
+def _counts(chosen: Any, form: TrackerFilters) -> dict[str, Any]:
     filtered = bool(form.active())
-    # Every record's tallies are the same in every filter state: one aggregate per data generation.
-    overall = kept_for_generation("disclosure-tallies", published.tallies)
+    overall = overall_tallies()
     tallies = chosen.tallies() if filtered else overall
     return {
         "tallies": tallies,

@@ -29,6 +29,7 @@ from dashboard.charts.frame import Chart, Control, Option, SourceEntry
 from dashboard.charts.labels import TOTAL
 from dashboard.charts.registry import ChartParamError, UnknownChart, build_chart, build_page_chart, chart_query
 from dashboard.charts.shared import JURISDICTION_CODE, TYPE_CHOICES
+from dashboard.pages.tracker import overall_tallies
 from reports.models import Company, EmergencyDisclosure, EmergencyStatement, Figure, ReportingPeriod
 from reports.periods import period_dates
 from reports.statements import jurisdiction_name
@@ -93,7 +94,7 @@ def _home_lists() -> dict[str, Any]:
     return {
         "reports": list(ReportingPeriod.objects.newest_reports(limit=8)),
         "disclosures": list(EmergencyDisclosure.objects.for_listing()[:5]),
-        "disclosure_tallies": EmergencyDisclosure.objects.published().tallies(),
+        "disclosure_tallies": overall_tallies(),
     }
 
 
@@ -184,7 +185,7 @@ def _jurisdictions() -> list[dict[str, Any]]:
     overview = [
         {**row, "name": jurisdiction_name(row["jurisdiction"]), "url": country_url(row["jurisdiction"])}
         for row in Figure.objects.jurisdiction_overview()
-        if row["jurisdiction"] not in WITHOUT_PAGE
+        if has_country_page(row["jurisdiction"])
     ]
     return sorted(overview, key=lambda row: row["name"])
 
@@ -193,7 +194,7 @@ def _jurisdictions() -> list[dict[str, Any]]:
 @cached_public(query=chart_query(*COMPARISON_CHARTS, path={"jurisdiction": "code"}))
 @answers_bad_params
 def country(request: HttpRequest, code: str) -> HttpResponse:
-    if not JURISDICTION_CODE.match(code.upper()):
+    if not has_country_page(code.upper()):
         raise Http404("No such country code.")
     if code != code.upper():
         # One address per government (/countries/DE/), so one cached answer: /countries/de/ is sent there.
@@ -244,13 +245,16 @@ def _government_links(options: tuple[Option, ...]) -> SafeString:
         " · ".join(
             f'<a href="{escape(country_url(option.value))}">{escape(option.label)}</a>'
             for option in options
-            if option.value not in WITHOUT_PAGE
+            if has_country_page(option.value)
         )
     )
 
 
-#: Codes a chart can filter on that name no one government, so have no page: the rest of a chart's "Others".
-WITHOUT_PAGE = frozenset({"OTHER"})
+def has_country_page(code: str) -> bool:
+    """Whether ``/countries/<code>/`` is a page: a country's code, NON-US or WW, as the country view takes them.
+    Not OTHER, the rest of a chart's "Others", which names no one government (the countries index, a company
+    page's government links and the page warming ask this too)."""
+    return bool(JURISDICTION_CODE.match(code))
 
 
 def country_url(code: str) -> str:

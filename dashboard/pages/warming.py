@@ -17,8 +17,8 @@ from django.core.handlers.wsgi import WSGIRequest
 from django.db.models import F
 from django.urls import resolve, reverse
 
-from dashboard.charts.shared import JURISDICTION_CODE, TYPE_CHOICES
-from dashboard.pages.views import WITHOUT_PAGE, country_url
+from dashboard.charts.shared import TYPE_CHOICES
+from dashboard.pages.views import country_url, has_country_page
 from reports.models import Company, Figure
 
 log = logging.getLogger(__name__)
@@ -35,11 +35,7 @@ def default_pages() -> list[str]:
         reverse("request_types"),
         *(reverse("request_type", args=[slug]) for slug, _ in TYPE_CHOICES),
         reverse("countries"),
-        *(
-            country_url(row["jurisdiction"])
-            for row in jurisdictions
-            if JURISDICTION_CODE.match(row["jurisdiction"]) and row["jurisdiction"] not in WITHOUT_PAGE
-        ),
+        *(country_url(row["jurisdiction"]) for row in jurisdictions if has_country_page(row["jurisdiction"])),
     ]
 
 
